@@ -1,0 +1,44 @@
+# `make run` and `make test` do all the set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+INDEX ?= index
+PORT ?= 8501
+STREAMLIT_FLAGS := --server.address 127.0.0.1 --server.port $(PORT) --server.headless true \
+	--browser.gatherUsageStats false
+
+.PHONY: run serve test chromium bench lint clean-index
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# The CPU build of torch lies on this disk; installing it first keeps anything from pulling a CUDA build.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+# Rebuilt when missing or older than any seed file; ingest itself skips unchanged files by content hash.
+$(INDEX)/manifest.json: $(STAMP) $(wildcard seeds/*)
+	ASSISTANT_INDEX_DIR=$(INDEX) $(BIN)/assistant ingest seeds/
+	touch $@
+
+run: $(INDEX)/manifest.json serve
+
+serve: $(STAMP)
+	ASSISTANT_INDEX_DIR=$(INDEX) $(BIN)/streamlit run app.py $(STREAMLIT_FLAGS)
+
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+test: $(STAMP) chromium lint
+	$(BIN)/pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench.py
+
+clean-index:
+	rm -rf $(INDEX)/chroma $(INDEX)/*.json $(INDEX)/bm25

@@ -1,0 +1,41 @@
+"""One settings object, read from environment variables prefixed ``ASSISTANT_`` (e.g. ``ASSISTANT_INDEX_DIR``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    index_dir: Path = Field(Path("index"), description="Folder of the on-disk index (Chroma, BM25, manifest).")
+    chroma_url: str | None = Field(
+        None, description="http://host:port of a `chroma run` server; when unset Chroma runs in-process under index_dir."
+    )
+    collection: str = Field("policies", description="Chroma collection name.")
+    embedder: Literal["minilm", "e5"] = Field(
+        "minilm", description="minilm: all-MiniLM-L6-v2 (English, fast); e5: multilingual-e5-small (Chinese+English)."
+    )
+    chunk_size: int = Field(1000, description="Largest chunk in characters; paragraphs are kept whole below it.")
+    embed_context: bool = Field(True, description="Prefix the document title and section to the text that is embedded.")
+    candidates: int = Field(50, description="Hits taken from each retriever (dense, BM25) before fusion.")
+    rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant: larger flattens the rank curve.")
+    dense_weight: float = Field(1.0, description="Weight of the dense ranking in the fusion.")
+    bm25_weight: float = Field(1.0, description="Weight of the BM25 ranking in the fusion.")
+    top_k: int = Field(5, description="Passages shown as sources and scanned for answer sentences.")
+    answer_sentences: int = Field(3, description="Most sentences an extractive answer holds.")
+    refusal_threshold: float = Field(
+        0.5, description="Below this answerability score the assistant says the documents do not answer."
+    )
+    batch_size: int = Field(64, description="Texts per embedding batch at ingest.")
+    max_upload_mb: int = Field(50, description="Largest file the page accepts for upload, in MB.")
+    eval_dir: Path = Field(Path(".eval-cache"), description="Where `assistant eval` keeps the index of each corpus.")
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (tests, CLI flags) taking precedence."""
+    return Settings(**overrides)

@@ -1,0 +1,139 @@
+"""The on-disk index: Chroma (dense vectors), BM25 (lexical) and a manifest of documents with content hashes.
+
+Chroma and BM25 hold the same chunks; every write goes through ``replace_document``/``remove_document`` and
+``commit``, which keep them in step. The manifest records which embedder built the index so two are never mixed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+from langchain_core.documents import Document
+from langchain_core.embeddings import Embeddings
+
+from assistant.errors import EmbedderMismatch, UnknownDocument
+from assistant.lexical import LexicalIndex
+from assistant.settings import Settings
+
+MANIFEST = "manifest.json"
+CHUNKS = "chunks.json"
+
+
+def chroma_client(settings: Settings) -> chromadb.ClientAPI:
+    """A persistent client under the index folder, or an HTTP client when a `chroma run` server is configured."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        from urllib.parse import urlparse
+
+        url = urlparse(settings.chroma_url)
+        return chromadb.HttpClient(host=url.hostname, port=url.port or 8000, settings=chroma_settings)
+    return chromadb.PersistentClient(path=str(settings.index_dir / "chroma"), settings=chroma_settings)
+
+
+class Store:
+    def __init__(self, settings: Settings, embedder: Embeddings) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.dir = settings.index_dir
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.manifest = self._read(MANIFEST, {"embedder": embedder.name, "documents": {}})
+        if self.manifest["embedder"] != embedder.name:
+            raise EmbedderMismatch(
+                f"The index in {self.dir} was built with the {self.manifest['embedder']!r} embedder, but the settings "
+                f"ask for {embedder.name!r}. Set ASSISTANT_EMBEDDER={self.manifest['embedder']}, or rebuild: delete "
+                f"{self.dir} and run `assistant ingest` again."
+            )
+        self.chunks: dict[str, dict[str, Any]] = self._read(CHUNKS, {})
+        self.client = chroma_client(settings)
+        self.collection = self.client.get_or_create_collection(
+            settings.collection, metadata={"hnsw:space": "cosine", "embedder": embedder.name}
+        )
+        self.lexical = LexicalIndex.load(self.dir) or LexicalIndex.build([], [])
+
+    # -- reading ----------------------------------------------------------------------------------
+    def _read(self, name: str, default: Any) -> Any:
+        path = self.dir / name
+        return json.loads(path.read_text()) if path.exists() else default
+
+    @property
+    def documents(self) -> dict[str, dict[str, Any]]:
+        return self.manifest["documents"]
+
+    def is_current(self, name: str, content_hash: str) -> bool:
+        return self.documents.get(name, {}).get("content_hash") == content_hash
+
+    def chunk(self, chunk_id: str) -> Document:
+        record = self.chunks[chunk_id]
+        return Document(page_content=record["text"], metadata=record["metadata"], id=chunk_id)
+
+    def chunk_ids(self, name: str) -> list[str]:
+        return [cid for cid, rec in self.chunks.items() if rec["metadata"]["doc"] == name]
+
+    def vectorstore(self):  # noqa: ANN201 - langchain_chroma is imported lazily: only users who ask pay for it
+        """The same collection as a LangChain ``Chroma`` vector store, for users who want the usual interface."""
+        from langchain_chroma import Chroma
+
+        return Chroma(client=self.client, collection_name=self.settings.collection, embedding_function=self.embedder)
+
+    def embeddings(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        got = self.collection.get(ids=chunk_ids, include=["embeddings"])
+        return {cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], got["embeddings"])}
+
+    # -- writing ----------------------------------------------------------------------------------
+    def replace_document(self, doc: Document, chunks: list[Document], vectors: np.ndarray) -> None:
+        """Swap a document's chunks for new ones (its old chunks go only once the new ones are ready)."""
+        name = doc.metadata["doc"]
+        old = set(self.chunk_ids(name)) - {c.metadata["chunk_id"] for c in chunks}
+        ids = [c.metadata["chunk_id"] for c in chunks]
+        if ids:
+            self.collection.upsert(
+                ids=ids,
+                embeddings=vectors,
+                documents=[c.page_content for c in chunks],
+                metadatas=[c.metadata for c in chunks],
+            )
+        if old:
+            self.collection.delete(ids=sorted(old))
+        for cid in old:
+            del self.chunks[cid]
+        for c in chunks:
+            self.chunks[c.metadata["chunk_id"]] = {"text": c.page_content, "metadata": c.metadata}
+        meta = doc.metadata
+        self.documents[name] = {
+            "title": meta["title"],
+            "type": meta["type"],
+            "source": meta["source"],
+            "content_hash": meta["content_hash"],
+            "ingested_at": meta["ingested_at"],
+            "pages": len(meta.get("page_starts", [])),
+            "chunks": len(chunks),
+            "chars": len(doc.page_content),
+            "text": doc.page_content,
+        }
+
+    def remove_document(self, name: str) -> int:
+        if name not in self.documents:
+            known = ", ".join(sorted(self.documents)[:10]) or "none"
+            raise UnknownDocument(f"No document named {name!r} in the index (documents: {known}).")
+        ids = self.chunk_ids(name)
+        if ids:
+            self.collection.delete(ids=ids)
+        for cid in ids:
+            del self.chunks[cid]
+        del self.documents[name]
+        return len(ids)
+
+    def commit(self) -> None:
+        """Rebuild BM25 from the chunk store and write everything, so the two indexes never drift apart."""
+        ids = sorted(self.chunks)
+        self.lexical = LexicalIndex.build(ids, [self.chunks[cid]["text"] for cid in ids])
+        self.lexical.save(self.dir)
+        for name, data in ((CHUNKS, self.chunks), (MANIFEST, self.manifest)):
+            tmp = self.dir / f"{name}.tmp"
+            tmp.write_text(json.dumps(data, ensure_ascii=False))
+            tmp.replace(self.dir / name)

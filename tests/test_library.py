@@ -1,0 +1,90 @@
+"""Ingest, re-ingest, remove and bad files, against a real Chroma and the real model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import EmbedderMismatch, UnknownDocument
+from assistant.library import Library
+from assistant.settings import Settings
+from tests.conftest import SEED_DOC, SEEDS, make_settings
+
+
+def counts(lib: Library, name: str) -> tuple[int, int, int]:
+    """Chunks of a document in the chunk store, in Chroma and in BM25: the three must agree."""
+    store = lib.store
+    in_chroma = len(store.collection.get(where={"doc": name})["ids"])
+    in_bm25 = sum(1 for cid in store.lexical.ids if store.chunks.get(cid, {}).get("metadata", {}).get("doc") == name)
+    return len(store.chunk_ids(name)), in_chroma, in_bm25
+
+
+def test_ingest_lists_document_with_title_and_chunks(seed_library: Library) -> None:
+    info = seed_library.documents()[SEED_DOC]
+    assert info["title"].startswith("Developing strategic emerging industries")
+    assert info["type"] == "txt" and info["chunks"] > 5
+    n = info["chunks"]
+    assert counts(seed_library, SEED_DOC) == (n, n, n)
+
+
+def test_second_ingest_adds_nothing(seed_copy: Library) -> None:
+    report = seed_copy.ingest([SEEDS])
+    assert report.chunks_added == 0 and report.skipped == [SEED_DOC] and not report.added
+
+
+def test_changed_file_replaces_its_chunks(library: Library, tmp_path: Path) -> None:
+    doc = tmp_path / "memo.md"
+    doc.write_text("# Travel\n\nStaff travel by train when the trip is under four hours.\n")
+    library.ingest([doc])
+    doc.write_text("# Travel\n\nStaff may fly when the trip by train would take over six hours.\n")
+    report = library.ingest([doc])
+    assert report.added == ["memo.md"] and report.chunks_removed >= 1
+    texts = [library.store.chunks[c]["text"] for c in library.store.chunk_ids("memo.md")]
+    assert all("four hours" not in t for t in texts) and any("six hours" in t for t in texts)
+    assert len(set(counts(library, "memo.md"))) == 1
+    assert "six hours" in library.search("when may staff fly?", k=1)[0].text
+
+
+def test_remove_deletes_exactly_its_chunks_from_both_indexes(seed_copy: Library, tmp_path: Path) -> None:
+    other = tmp_path / "other.txt"
+    other.write_text("Leave policy\n\nEmployees accrue two days of annual leave per month of service.\n")
+    seed_copy.ingest([other])
+    before_total = seed_copy.store.collection.count()
+    own = counts(seed_copy, "other.txt")[0]
+    assert seed_copy.remove("other.txt") == own
+    assert seed_copy.store.collection.count() == before_total - own
+    assert counts(seed_copy, "other.txt") == (0, 0, 0)
+    seed_n = seed_copy.documents()[SEED_DOC]["chunks"]
+    assert counts(seed_copy, SEED_DOC) == (seed_n, seed_n, seed_n)
+    assert "other.txt" not in seed_copy.documents()
+
+
+def test_remove_unknown_document_names_it(library: Library) -> None:
+    with pytest.raises(UnknownDocument, match="nothing.pdf"):
+        library.remove("nothing.pdf")
+
+
+def test_bad_files_are_reported_and_the_rest_goes_on(seed_copy: Library, tmp_path: Path) -> None:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "empty.txt").write_text("")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (folder / "good.txt").write_text("Parking\n\nThe car park opens at seven in the morning on weekdays.\n")
+    report = seed_copy.ingest([folder])
+    failed = {Path(e.path).name: str(e) for e in report.failed}
+    assert set(failed) == {"empty.txt", "broken.pdf"}
+    assert all(name in message for name, message in failed.items())
+    assert report.added == ["good.txt"]
+    assert SEED_DOC in seed_copy.documents()  # nothing already indexed is lost
+
+
+def test_reopened_index_answers_from_disk(seed_index: Path) -> None:
+    lib = Library(make_settings(seed_index))
+    assert "hydrogen fuel cell" in lib.search("hydrogen fuel cell vehicles", k=1)[0].text
+
+
+def test_index_refuses_a_second_embedder(seed_index: Path) -> None:
+    settings: Settings = make_settings(seed_index, embedder="e5")
+    with pytest.raises(EmbedderMismatch, match="rebuild"):
+        Library(settings)
