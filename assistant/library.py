@@ -48,7 +48,8 @@ def embedding_text(chunk: Document, with_context: bool) -> str:
     if not with_context:
         return chunk.page_content
     meta = chunk.metadata
-    head = [meta["title"]] + ([meta["section"]] if meta["section"] and meta["section"] not in chunk.page_content else [])
+    section = meta["section"] if meta["section"] and meta["section"] not in chunk.page_content else ""
+    head = [meta["title"]] + ([section] if section else [])
     return "\n".join(head + [chunk.page_content])
 
 

@@ -14,7 +14,7 @@ class Settings(BaseSettings):
 
     index_dir: Path = Field(Path("index"), description="Folder of the on-disk index (Chroma, BM25, manifest).")
     chroma_url: str | None = Field(
-        None, description="http://host:port of a `chroma run` server; when unset Chroma runs in-process under index_dir."
+        None, description="http://host:port of a `chroma run` server; unset: Chroma runs in-process under index_dir."
     )
     collection: str = Field("policies", description="Chroma collection name.")
     embedder: Literal["minilm", "e5"] = Field(

@@ -7,7 +7,6 @@ Chroma and BM25 hold the same chunks; every write goes through ``replace_documen
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import chromadb
