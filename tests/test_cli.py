@@ -72,3 +72,16 @@ def test_exec_orders_ingest_is_incremental_and_remove_is_exact(tmp_path: Path) -
     assert len(chunks) == len(bm25_ids) == total - own
     assert not any(c["metadata"]["doc"] == "EO_14008.txt" for c in chunks.values())
     assert chroma_client(make_settings(index)).get_collection("policies").count() == total - own
+
+
+@pytest.mark.skipif(not (SHARED_EVAL / "score.py").exists(), reason="shared eval sets are not beside the repo")
+def test_eval_prints_the_metrics_score_py_gives_on_its_run_file(tmp_path: Path) -> None:
+    questions = SHARED_EVAL / "seed" / "questions.jsonl"
+    run_file = tmp_path / "run.jsonl"
+    proc = run(tmp_path / "index", "eval", "--questions", str(questions), "--docs", str(SEEDS), "--run-out",
+               str(run_file))
+    ours = json.loads(proc.stdout.strip().splitlines()[-1])
+    reference = subprocess.run([sys.executable, str(SHARED_EVAL / "score.py"), str(questions), str(run_file)],
+                               capture_output=True, text=True, check=True)
+    assert ours == json.loads(reference.stdout)
+    assert ours["scored"] == 23
