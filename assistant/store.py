@@ -48,6 +48,9 @@ class Store:
                 f"{self.dir} and run `assistant ingest` again."
             )
         self.chunks: dict[str, dict[str, Any]] = self._read(CHUNKS, {})
+        self.by_doc: dict[str, set[str]] = {}
+        for cid, record in self.chunks.items():
+            self.by_doc.setdefault(record["metadata"]["doc"], set()).add(cid)
         self.client = chroma_client(settings)
         self.collection = self.client.get_or_create_collection(
             settings.collection, metadata={"hnsw:space": "cosine", "embedder": embedder.name}
@@ -71,7 +74,7 @@ class Store:
         return Document(page_content=record["text"], metadata=record["metadata"], id=chunk_id)
 
     def chunk_ids(self, name: str) -> list[str]:
-        return [cid for cid, rec in self.chunks.items() if rec["metadata"]["doc"] == name]
+        return sorted(self.by_doc.get(name, ()))
 
     def vectorstore(self):  # noqa: ANN201 - langchain_chroma is imported lazily: only users who ask pay for it
         """The same collection as a LangChain ``Chroma`` vector store, for users who want the usual interface."""
@@ -102,6 +105,7 @@ class Store:
             del self.chunks[cid]
         for c in chunks:
             self.chunks[c.metadata["chunk_id"]] = {"text": c.page_content, "metadata": c.metadata}
+        self.by_doc[name] = set(ids)
         meta = doc.metadata
         self.documents[name] = {
             "title": meta["title"],
@@ -125,6 +129,7 @@ class Store:
         for cid in ids:
             del self.chunks[cid]
         del self.documents[name]
+        self.by_doc.pop(name, None)
         return len(ids)
 
     def commit(self) -> None:
