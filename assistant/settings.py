@@ -31,7 +31,6 @@ class Settings(BaseSettings):
     refusal_threshold: float = Field(
         0.5, description="Below this answerability score the assistant says the documents do not answer."
     )
-    batch_size: int = Field(64, description="Texts per embedding batch at ingest.")
     max_upload_mb: int = Field(50, description="Largest file the page accepts for upload, in MB.")
     eval_dir: Path = Field(Path(".eval-cache"), description="Where `assistant eval` keeps the index of each corpus.")
 

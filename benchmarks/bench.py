@@ -49,7 +49,7 @@ def bench_ingest(lib: Library, docs: Path) -> dict:
     texts = [c.page_content for c in chunks]
     model = lib.embedder.model  # the plain SentenceTransformer the library wraps
     model.encode(texts[:64])  # warm-up, so neither side pays first-call costs
-    raw_seconds, _ = timed(model.encode, texts, batch_size=lib.settings.batch_size, normalize_embeddings=True)
+    raw_seconds, _ = timed(model.encode, texts, batch_size=lib.embedder.batch_size, normalize_embeddings=True)
     ingest_seconds, report = timed(lib.ingest, [docs])
     embedded = [embedding_text(c, lib.settings.embed_context) for c in chunks]
     return {
