@@ -1,4 +1,4 @@
-"""`assistant` command line: ingest, remove, documents, search, ask, eval."""
+"""`assistant` command line: ingest, remove, documents, search, ask, eval, feedback."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 from assistant.answer import Answer
 from assistant.errors import AssistantError, BadDocument
+from assistant.feedback import add_feedback_parser
 from assistant.retrieval import Hit
 from assistant.settings import Settings, get_settings
 
@@ -125,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5)
     p.add_argument("--limit", type=int)
     p.set_defaults(func=cmd_eval)
+
+    add_feedback_parser(sub)
     return parser
 
 

@@ -1,0 +1,244 @@
+"""The chat page: a thin view over assistant/ (logic and escaping live there and are tested there).
+
+Run with `make serve` (binds 127.0.0.1, no usage stats). Every piece of document or user text drawn here goes
+through assistant.view.md_escape or a helper built on it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import streamlit as st
+
+from assistant import conversation, uploads, view
+from assistant.conversation import Turn
+from assistant.export import conversation_markdown
+from assistant.feedback import FeedbackRecord, FeedbackStore, rating_name
+from assistant.library import Library
+from assistant.overview import document_sections
+from assistant.retrieval import Hit
+from assistant.settings import get_settings
+
+st.set_page_config(page_title="Policy Q&A", page_icon="📜", layout="wide")
+
+
+@st.cache_resource(show_spinner="Loading the document library…")
+def load_library(index_dir: str) -> Library:
+    """One Library per index for all sessions: loading the model and the index takes seconds."""
+    return Library(get_settings(index_dir=index_dir))
+
+
+@st.cache_resource
+def write_lock(index_dir: str) -> threading.Lock:
+    """Sessions share the Library; ingest and remove must not interleave."""
+    return threading.Lock()
+
+
+settings = get_settings()
+INDEX = str(settings.index_dir)
+library = load_library(INDEX)
+feedback_store = FeedbackStore(settings.index_dir)
+state = st.session_state
+state.setdefault("turns", [])
+state.setdefault("notices", [])
+state.setdefault("feedback", {})  # turn id -> (row id, rating, comment)
+state.setdefault("upload_round", 0)
+
+
+def notify(result: uploads.ActionResult) -> None:
+    state.notices.append(result)
+
+
+# ---------------------------------------------------------------- passages
+
+
+@st.dialog("Source passage", width="large")
+def show_passage(hit: Hit, n: int | None, highlights: list[tuple[int, int]]) -> None:
+    meta = hit.chunk.metadata
+    number = f"\\[{n}\\] " if n else ""
+    st.markdown(f"**{number}{view.location(meta)}**")
+    st.caption(f"Document: {view.md_escape(meta['doc'])}")
+    text = library.documents().get(meta["doc"], {}).get("text")
+    if text is None or text[meta["start"] : meta["end"]] != hit.text:
+        # The document was removed or re-indexed with other text since: the passage itself is all we have.
+        st.warning("The document has changed since this answer; showing the passage as it was.")
+        text, highlights = hit.text, [(s - meta["start"], e - meta["start"]) for s, e in highlights]
+        meta = {**meta, "start": 0, "end": len(hit.text)}
+    body = view.passage_markdown(text, meta["start"], meta["end"], highlights)
+    st.markdown(f'<div class="passage">\n\n{body}\n\n</div>', unsafe_allow_html=True)
+
+
+# ---------------------------------------------------------------- one turn
+
+
+def paced(pieces: Iterator[str]) -> Iterator[str]:
+    """Sentence by sentence, so a long answer reads as it arrives."""
+    for piece in pieces:
+        yield piece
+        time.sleep(0.05)
+
+
+def draw_sources(turn: Turn) -> None:
+    st.markdown("**Sources** — click a number to read the passage")
+    for source in turn.answer.sources:
+        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+            if st.button(f"\\[{source.n}\\]", key=f"cite-{turn.id}-{source.n}", help="Open the cited passage"):
+                show_passage(source.hit, source.n, view.cited_spans(turn.answer, source.n))
+            st.markdown(view.source_label(source.hit.chunk.metadata))
+
+
+def draw_nearest(turn: Turn) -> None:
+    if not turn.answer.nearest:
+        return  # an empty library has nothing near
+    st.markdown(f"**{view.NEAREST_LABEL}**")
+    for i, hit in enumerate(turn.answer.nearest[:3], 1):
+        with st.container(border=True):
+            st.markdown(f"{view.location(hit.chunk.metadata)}  \n{view.md_escape(view.shorten(hit.text, 300))}")
+            if st.button("Open passage", key=f"near-{turn.id}-{i}"):
+                show_passage(hit, None, [])
+
+
+def draw_feedback(turn: Turn) -> None:
+    rating = st.feedback("thumbs", key=f"fb-{turn.id}")
+    if rating is None:
+        return
+    comment = st.text_input("Comment (optional)", key=f"fbc-{turn.id}", placeholder="What was right or wrong?")
+    row_id, *saved = state.feedback.get(turn.id, (None, None, None))
+    if saved != [rating, comment]:
+        record = FeedbackRecord(turn.question, turn.searched, turn.answer.text, turn.cited_docs, rating_name(rating),
+                                comment, id=row_id)
+        state.feedback[turn.id] = (feedback_store.save(record), rating, comment)
+    st.caption("Feedback saved — thank you.")
+
+
+def draw_turn(turn: Turn) -> None:
+    with st.chat_message("user"):
+        st.markdown(view.md_escape(turn.question))
+    with st.chat_message("assistant"):
+        note = view.searched_note(turn)
+        if note:
+            st.caption(note)
+        if turn.streamed:
+            st.markdown(view.answer_markdown(turn))
+        else:
+            st.write_stream(paced(view.answer_stream(turn)))
+            turn.streamed = True
+        if turn.answer.refused:
+            draw_nearest(turn)
+        else:
+            draw_sources(turn)
+        draw_feedback(turn)
+
+
+# ---------------------------------------------------------------- sidebar: the document library
+
+
+def draw_document(name: str, info: dict) -> None:
+    pages = f" · {info['pages']} pages" if info.get("pages") else ""
+    with st.expander(view.md_escape(view.shorten(info.get("title") or name, 70))):
+        st.caption(f"{view.md_escape(name)}  \n{info['type'].upper()}{pages} · {info['chunks']} passages · "
+                   f"ingested {info['ingested_at'][:16].replace('T', ' ')}")
+        with st.container(horizontal=True):
+            if st.button("Re-index", key=f"reindex-{name}"):
+                with write_lock(INDEX), st.spinner("Re-indexing…"):
+                    notify(uploads.reindex(library, name))
+                st.rerun()
+            if st.button("Delete", key=f"delete-{name}"):
+                with write_lock(INDEX):
+                    notify(uploads.delete(library, name))
+                st.rerun()
+
+
+def draw_uploader() -> None:
+    limit = settings.max_upload_mb
+    upload = st.file_uploader(f"Add a document (TXT, MD, HTML, PDF, DOCX; up to {limit} MB)",
+                              type=uploads.UPLOAD_TYPES, key=f"upload-{state.upload_round}", max_upload_size=limit)
+    if upload is None:
+        return
+    bar = st.progress(0.0, text=f"Uploading {view.md_escape(upload.name)}…")
+    with write_lock(INDEX):
+        result = uploads.ingest_upload(library, upload.name, upload.getvalue(),
+                                       lambda f, text: bar.progress(f, text=view.md_escape(text)))
+    notify(result)
+    state.upload_round += 1  # a fresh uploader, so the same file is not ingested again on the next rerun
+    st.rerun()
+
+
+def draw_sidebar() -> list[str] | None:
+    """The library panel; returns the documents to search (None: all)."""
+    docs = library.documents()
+    with st.sidebar:
+        st.header("Document library")
+        for result in state.notices:
+            (st.success if result.ok else st.error)(view.md_escape(result.message))
+        state.notices = []
+        if not docs:
+            st.info("No documents yet: upload one below.")
+        for name, info in sorted(docs.items()):
+            draw_document(name, info)
+        draw_uploader()
+        st.divider()
+        names = sorted(docs)
+        scope = st.multiselect("Search in", names, default=names, help="Questions search only these documents",
+                               format_func=lambda n: f"{view.shorten(docs[n].get('title') or n, 50)} ({n})")
+        if names and not scope:
+            st.warning("Select at least one document to search.")
+        state.scope_empty = bool(names) and not scope
+    return None if len(scope) == len(names) else scope
+
+
+def draw_export() -> None:
+    """Drawn last, so the answer given in this run is already in the export."""
+    if not state.turns:
+        return
+    with st.sidebar:
+        st.download_button("Export conversation (Markdown)", conversation_markdown(state.turns),
+                           file_name="conversation.md", mime="text/markdown", on_click="ignore")
+        if st.button("Clear conversation"):
+            state.turns = []
+            st.rerun()
+
+
+# ---------------------------------------------------------------- page
+
+
+def ask(question: str, docs: list[str] | None, overview: bool) -> None:
+    history = [t.searched for t in state.turns]
+    with st.spinner("Searching the documents…"):
+        turn = conversation.ask(library, question, history, docs, overview=overview)
+    state.turns.append(turn)
+    draw_turn(turn)
+
+
+def queue(question: str) -> None:
+    state.pending = question
+
+
+def draw_starters(box: st.delta_generator.DeltaGenerator) -> None:
+    questions = view.starter_questions(library.documents(), document_sections(library))
+    if not questions:
+        return
+    with box.container():
+        st.markdown("**Try asking**")
+        for i, question in enumerate(questions):
+            st.button(view.md_escape(question), key=f"starter-{i}", on_click=queue, args=(question,))
+
+
+scope = draw_sidebar()
+st.title("Policy Q&A")
+st.caption("Answers are sentences quoted from your documents, each with its \\[n\\] source. Nothing leaves this "
+           "machine.")
+overview_mode = st.toggle("Overview: group answers by document section", key="overview_mode")
+starters = st.empty()
+if not state.turns:
+    draw_starters(starters)
+for past in state.turns:
+    draw_turn(past)
+typed = st.chat_input("Ask about your documents…", disabled=state.scope_empty)
+question = typed or state.pop("pending", None)
+if question:
+    starters.empty()
+    ask(question, scope, overview_mode)
+draw_export()

@@ -1,0 +1,174 @@
+"""Pure helpers that turn answers and documents into the strings the page draws, escaped on the way.
+
+Document text is untrusted: an ingested page may hold ``<script>`` or Markdown images pointing anywhere. Everything
+here that ends up in ``st.markdown`` is Markdown-escaped (so ``![x](url)`` stays text) and HTML-escaped (so tags stay
+text even where the page allows the one tag it adds itself, ``<mark>``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+
+from assistant.answer import Answer, AnswerSentence
+from assistant.conversation import Turn
+
+# Every ASCII punctuation Markdown (or Streamlit's extensions: $math$, :emoji:, :red[colour]) gives a meaning to.
+# "<", ">", "&" are left to html.escape: a backslash before an entity would show the entity itself.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:^=\"'])")
+REFUSAL = "The documents do not answer this question."
+NEAREST_LABEL = "Not an answer — nearest passages"
+WINDOW = 400  # characters of context shown on each side of a cited passage
+_ORDINAL = re.compile(
+    r"^(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|one|two|three|four|five|six|seven|eight"
+    r"|nine|ten|firstly|secondly|thirdly|\d+(\.\d+)*|[ivx]+)\s*[,.:)]\s*",
+    re.IGNORECASE,
+)
+_LEAD_VERB = re.compile(
+    r"^(accelerate|promote|encourage|strengthen|build|improve|develop|support|establish|implement|expand|enhance"
+    r"|deepen|foster|advance|boost|ensure|optimi[sz]e|speed up)\s+",
+    re.IGNORECASE,
+)
+
+
+def md_escape(text: str) -> str:
+    """Text that renders as itself in st.markdown, with or without unsafe_allow_html."""
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
+
+
+def shorten(text: str, limit: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# ---------------------------------------------------------------- answers
+
+
+def _sentence_md(sentence: AnswerSentence) -> str:
+    return f"{md_escape(sentence.text)} **\\[{sentence.n}\\]**"
+
+
+def answer_stream(turn: Turn) -> Iterator[str]:
+    """The answer as Markdown pieces, one sentence (with its [n]) at a time, for st.write_stream."""
+    answer = turn.answer
+    if answer.refused:
+        yield REFUSAL
+        return
+    if turn.overview and turn.overview.groups:
+        yield f"**Overview: {md_escape(turn.overview.topic)}**\n\n"
+        for group in turn.overview.groups:
+            yield f"\n\n*{md_escape(shorten(group.section, 100))}*\n\n"
+            for sentence in group.sentences:
+                yield f"- {_sentence_md(sentence)}\n"
+        return
+    for i, sentence in enumerate(answer.sentences):
+        yield (" " if i else "") + _sentence_md(sentence)
+
+
+def answer_markdown(turn: Turn) -> str:
+    return "".join(answer_stream(turn))
+
+
+def searched_note(turn: Turn) -> str | None:
+    """ "Searched: ..." when the follow-up was rewritten; None when the question was searched as asked."""
+    if turn.searched.strip() == turn.question.strip():
+        return None
+    return f"Searched: {md_escape(turn.searched)}"
+
+
+def location(meta: dict) -> str:
+    """Title — § section — p. N, escaped."""
+    parts = [shorten(meta.get("title") or meta.get("doc", ""), 80)]
+    if meta.get("section"):
+        parts.append(f"§ {shorten(meta['section'], 80)}")
+    if meta.get("page"):
+        parts.append(f"p. {meta['page']}")
+    return md_escape(" — ".join(parts))
+
+
+def source_label(meta: dict) -> str:
+    """Where a source is, with its file name: "Title — § section — p. N (file.pdf)", escaped."""
+    return f"{location(meta)} ({md_escape(meta.get('doc', ''))})"
+
+
+# ---------------------------------------------------------------- passages
+
+
+def _snap(text: str, at: int, forward: bool) -> int:
+    """Move a window edge to the nearest whitespace so no word is cut."""
+    if at <= 0 or at >= len(text):
+        return max(0, min(at, len(text)))
+    step = 1 if forward else -1
+    while 0 < at < len(text) and not text[at].isspace():
+        at += step
+    return at
+
+
+def passage_markdown(text: str, start: int, end: int, highlights: list[tuple[int, int]] | None = None,
+                     window: int = WINDOW) -> str:
+    """The passage text[start:end] with ``window`` characters around it, the cited sentences in <mark>.
+
+    Returned as escaped Markdown paragraphs for st.markdown(..., unsafe_allow_html=True): the only HTML in it is
+    the <mark> tags added here.
+    """
+    lo = _snap(text, start - window, forward=False)
+    while lo < start and text[lo].isspace():
+        lo += 1
+    hi = _snap(text, end + window, forward=True)
+    marks = sorted((max(s, lo), min(e, hi)) for s, e in (highlights or []) if e > lo and s < hi)
+    pieces: list[str] = ["… " if lo > 0 else ""]
+    at = lo
+    for s, e in marks:
+        if s < at:
+            continue
+        pieces.append(_paragraphs(text[at:s]))
+        pieces.append(f"<mark>{_paragraphs(text[s:e])}</mark>")
+        at = e
+    pieces.append(_paragraphs(text[at:hi]))
+    pieces.append(" …" if hi < len(text) else "")
+    return "".join(pieces)
+
+
+def _paragraphs(text: str) -> str:
+    """Escaped text keeping paragraph breaks (blank lines) and line breaks."""
+    paragraphs = re.split(r"\n\s*\n", text)
+    return "\n\n".join("  \n".join(md_escape(line) for line in p.split("\n")) for p in paragraphs)
+
+
+def cited_spans(answer: Answer, n: int) -> list[tuple[int, int]]:
+    """Offsets (in the document) of the answer sentences taken from source [n]."""
+    return [(s.start, s.end) for s in answer.sentences if s.n == n]
+
+
+# ---------------------------------------------------------------- starter questions
+
+
+def short_title(title: str) -> str:
+    """A document title without its site suffix: "X-State-owned Assets ..." / "X | Site" → "X"."""
+    head = re.split(r"\s*[|–—]\s*|\s+-\s+|(?<=[a-z])-(?=[A-Z])", title, maxsplit=1)[0]
+    return shorten(head.strip() or title, 60)
+
+
+def section_topic(section: str) -> str:
+    """A heading as a topic: "First, accelerate the growth of X, Y" → "the growth of X"."""
+    topic = _LEAD_VERB.sub("", _ORDINAL.sub("", section.strip().lstrip("#").strip()))
+    topic = re.split(r"[,;:，；：]|\s+to\s+", topic, maxsplit=1)[0].strip().rstrip(".。")
+    words = topic.split()
+    topic = " ".join(words[:10])
+    if len(topic) > 1 and topic[0].isupper() and not topic[1].isupper():
+        topic = topic[0].lower() + topic[1:]
+    return topic
+
+
+def starter_questions(documents: dict[str, dict], sections: dict[str, list[str]], n: int = 4) -> list[str]:
+    """Example questions drawn from the documents' sections, taking turns between documents."""
+    per_doc: list[list[str]] = []
+    for name in sorted(documents):
+        title = short_title(documents[name].get("title") or name)
+        topics = [section_topic(s) for s in sections.get(name, [])]
+        per_doc.append([f"What does {title} say about {t}?" for t in topics if len(t.split()) >= 1 and len(t) > 2])
+    questions: list[str] = []
+    for round_ in range(max((len(q) for q in per_doc), default=0)):
+        questions += [q[round_] for q in per_doc if round_ < len(q)]
+    return questions[:n]

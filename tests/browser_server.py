@@ -1,0 +1,80 @@
+"""Start the page the way `make serve` does, on a free port of 127.0.0.1, and stop it again."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAMP = ROOT / ".venv" / ".installed"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ensure_chromium() -> str | None:
+    """None when Chromium is there (installing it like `make test` does if needed), else why it is not."""
+    if not CHROMIUM.exists() and shutil.which("make"):
+        subprocess.run(["make", "chromium"], cwd=ROOT, capture_output=True, timeout=900, check=False)
+    return None if CHROMIUM.exists() else f"{CHROMIUM} is missing and `make chromium` could not install it"
+
+
+def serve_command(port: int, index_dir: Path) -> list[str]:
+    """`make serve`; when the venv was not made by make (no stamp), -o keeps make from rebuilding it."""
+    keep = ["-o", str(STAMP.relative_to(ROOT))] if not STAMP.exists() else []
+    return ["make", *keep, "serve", f"PORT={port}", f"INDEX={index_dir}"]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@contextmanager
+def serve(index_dir: Path, log_path: Path, timeout: float = 120) -> Iterator[str]:
+    """The page's URL while the server runs; the server (make and its streamlit child) is stopped afterwards."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with open(log_path, "wb") as log:
+        # A session of its own, so stopping it reaches streamlit (make's child) and nothing else.
+        process = subprocess.Popen(serve_command(port, index_dir), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        try:
+            deadline = time.monotonic() + timeout
+            while not _healthy(url):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the server did not start; see {log_path}")
+                time.sleep(0.5)
+            yield url
+        finally:
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        pass

@@ -1,0 +1,113 @@
+"""End to end in Chromium against the page served by `make serve` on 127.0.0.1, over an index of seeds/."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.library import Library
+from tests.browser_server import CHROMIUM, CHROMIUM_ARGS, ROOT, ensure_chromium, serve
+from tests.conftest import SEEDS, make_settings
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = ROOT / "test-artifacts"
+SCRIPT = "<script>alert(1)</script>"
+IMAGE = "![x](http://127.0.0.1:9/x.png)"
+HOSTILE = (f"Canteen notice\n\nThe canteen serves hot soup at noon {SCRIPT} and the menu board shows {IMAGE} "
+           "beside the soup of the day.\n")
+SLOW = 120_000  # ms: the first question loads the model
+
+
+@pytest.fixture(scope="module")
+def page_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    reason = ensure_chromium()
+    if reason:
+        pytest.skip(reason)
+    index = tmp_path_factory.mktemp("browser") / "index"
+    Library(make_settings(index)).ingest([SEEDS])
+    ARTIFACTS.mkdir(exist_ok=True)
+    with serve(index, ARTIFACTS / "server.log") as url:
+        yield url
+
+
+@pytest.fixture
+def page(page_url: str):  # noqa: ANN201 - a Playwright Page
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(SLOW)
+            page.goto(page_url)
+            page.get_by_role("heading", name="Policy Q&A").wait_for()
+            yield page
+        finally:
+            browser.close()
+
+
+def ask(page, question: str) -> None:  # noqa: ANN001 - a Playwright Page
+    box = page.locator('[data-testid="stChatInputTextArea"]')
+    box.fill(question)
+    box.press("Enter")
+
+
+def last_reply(page):  # noqa: ANN001, ANN201 - Playwright Page and Locator
+    return page.locator('[data-testid="stChatMessage"]').last
+
+
+def test_answer_citation_and_highlighted_passage(page, tmp_path: Path) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    ask(page, "What does the plan say about hydrogen fuel cell vehicles?")
+    reply = last_reply(page)
+    expect(reply).to_contain_text("hydrogen fuel cell vehicles", timeout=SLOW)
+    expect(reply).to_contain_text("[1]")
+    expect(reply.get_by_role("button", name="[1]")).to_be_visible()
+    page.wait_for_timeout(500)  # let the stream's last frame settle before the picture
+    page.screenshot(path=str(ARTIFACTS / "answer.png"), full_page=True)
+    page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
+
+    reply.get_by_role("button", name="[1]").click()
+    dialog = page.get_by_role("dialog")
+    mark = dialog.locator("mark")
+    expect(mark.first).to_contain_text("hydrogen fuel cell vehicles")
+    expect(dialog).to_contain_text("First, accelerate")  # its section
+    assert len(dialog.inner_text()) > len(mark.first.inner_text()) + 200  # the surrounding text is shown
+    page.screenshot(path=str(ARTIFACTS / "passage.png"), full_page=True)
+
+
+def test_upload_and_hostile_text_stays_literal(page, tmp_path: Path) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    alerts: list[str] = []
+    page.on("dialog", lambda d: (alerts.append(d.message), d.dismiss()))
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if ":9/" in r.url else None)
+
+    notice = tmp_path / "canteen-notice.txt"
+    notice.write_text(HOSTILE, encoding="utf-8")
+    page.locator('[data-testid="stSidebar"] input[type="file"]').set_input_files(str(notice))
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar).to_contain_text("Indexed canteen-notice.txt", timeout=SLOW)
+    page.screenshot(path=str(ARTIFACTS / "upload.png"), full_page=True)
+
+    ask(page, "When does the canteen serve hot soup?")
+    reply = last_reply(page)
+    expect(reply).to_contain_text("hot soup at noon", timeout=SLOW)
+    expect(reply).to_contain_text(SCRIPT)
+    expect(reply).to_contain_text(IMAGE)
+    expect(reply).to_contain_text("canteen-notice.txt")
+
+    reply.get_by_role("button", name="[1]").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator("mark").first).to_contain_text(SCRIPT)
+    expect(dialog).to_contain_text(IMAGE)
+    page.screenshot(path=str(ARTIFACTS / "hostile-passage.png"), full_page=True)
+
+    assert page.locator('img[src*="127.0.0.1:9"]').count() == 0
+    assert page.locator("script", has_text="alert(1)").count() == 0
+    assert not alerts and not fetched
+    assert re.search(r"alert\(1\)", page.content())  # present only as text

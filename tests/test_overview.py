@@ -1,0 +1,66 @@
+"""Topic overviews group cited points by document section, in document order."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.library import Library
+from assistant.overview import document_sections, overview_topic, topic_overview
+from tests.conftest import SEED_DOC
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("What does the plan say about hydrogen?", "hydrogen"),
+        ("what do the documents say on platform economy", "platform economy"),
+        ("Give me an overview of financing.", "financing"),
+        ("Overview of mergers and acquisitions", "mergers and acquisitions"),
+        ("Summarize what the plan says about innovation?", "innovation"),
+        ("Which industries does the plan list?", None),
+        ("What is the target for 2025?", None),
+    ],
+)
+def test_overview_questions_are_recognised(question: str, topic: str | None) -> None:
+    assert overview_topic(question) == topic
+
+
+def test_each_point_is_a_cited_sentence_of_its_section(seed_library: Library) -> None:
+    overview = topic_overview(seed_library, "platform economy")
+    assert not overview.answer.refused and overview.groups
+    text = seed_library.documents()[SEED_DOC]["text"]
+    sources = {s.n: s.hit for s in overview.answer.sources}
+    for group in overview.groups:
+        for sentence in group.sentences:
+            assert text[sentence.start : sentence.end] == sentence.text  # a quote, not a paraphrase
+            assert sources[sentence.n].chunk.metadata["section"] == group.section
+    assert any("Third" in g.section for g in overview.groups)
+
+
+def test_broad_topic_spans_several_sections_in_document_order(seed_library: Library) -> None:
+    overview = topic_overview(seed_library, "innovation")
+    assert len(overview.groups) >= 3
+    firsts = [g.sentences[0].start for g in overview.groups]
+    assert firsts == sorted(firsts)
+    assert len({g.section for g in overview.groups}) == len(overview.groups)
+
+
+def test_narrow_topic_finds_its_passage(seed_library: Library) -> None:
+    overview = topic_overview(seed_library, "hydrogen", question="What does the plan say about hydrogen?")
+    assert overview.answer.question == "What does the plan say about hydrogen?"
+    assert "hydrogen fuel cell vehicles" in overview.answer.text
+
+
+def test_off_topic_overview_is_refused(seed_library: Library) -> None:
+    overview = topic_overview(seed_library, "the cafeteria menu on Fridays")
+    assert overview.answer.refused and not overview.groups and overview.answer.nearest
+
+
+def test_scope_limits_the_overview(seed_library: Library) -> None:
+    overview = topic_overview(seed_library, "innovation", docs=["no-such-document.txt"])
+    assert overview.answer.refused and not overview.answer.sources
+
+
+def test_document_sections_in_order(seed_library: Library) -> None:
+    sections = document_sections(seed_library)[SEED_DOC]
+    assert [s.split(",")[0] for s in sections] == ["First", "Second", "Third", "Four"]

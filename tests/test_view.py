@@ -1,0 +1,124 @@
+"""What the page draws: escaped text, highlighted passages, cited answers, starter questions."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.conversation import ask
+from assistant.library import Library
+from assistant.overview import document_sections
+from assistant.view import (
+    answer_markdown,
+    answer_stream,
+    cited_spans,
+    md_escape,
+    passage_markdown,
+    searched_note,
+    section_topic,
+    short_title,
+    starter_questions,
+)
+from tests.conftest import SEED_DOC
+
+HOSTILE = "Note <script>alert(1)</script> and ![x](http://127.0.0.1:9/x.png) and [click](javascript:alert(1))"
+UNESCAPED_TAG = re.compile(r"<(?!/?mark>)[a-zA-Z/!]")
+
+
+def test_escaped_text_holds_no_html_and_no_markdown_syntax() -> None:
+    out = md_escape(HOSTILE)
+    assert "<script>" not in out and "&lt;script&gt;" in out
+    assert "![x](" not in out and "](" not in out  # neither an image nor a link survives
+    assert r"\!\[x\]\(http\:" in out
+
+
+@pytest.mark.parametrize("text", ["# heading", "1. list", "- bullet", "`code`", "$x$", ":red[x]", "a | b", "_it_"])
+def test_markdown_specials_are_backslashed(text: str) -> None:
+    out = md_escape(text)
+    assert out != text and out.replace("\\", "") == text
+
+
+def test_passage_marks_the_cited_sentence_in_its_surroundings() -> None:
+    text = "Intro para.\n\nAlpha one. The cited sentence here. Omega two.\n\nTail para."
+    start, end = text.index("Alpha"), text.index("two.") + 4
+    cited = (text.index("The cited"), text.index("here.") + 5)
+    out = passage_markdown(text, start, end, [cited], window=20)
+    assert "<mark>The cited sentence here\\.</mark>" in out
+    assert "Intro para" in out and "Tail para" in out  # the window shows the surroundings
+    assert "\n\n" in out  # paragraphs kept
+
+
+def test_passage_window_is_cut_at_word_boundaries_with_ellipses() -> None:
+    text = " ".join(f"word{i}" for i in range(400))
+    start = text.index("word200")
+    out = passage_markdown(text, start, start + 7, [], window=50)
+    assert out.startswith("… word") and out.endswith(" …")
+    assert "<mark>" not in out
+
+
+def test_hostile_document_text_stays_text_in_a_passage() -> None:
+    text = f"Before.\n\n{HOSTILE}.\n\nAfter."
+    start = text.index("Note")
+    out = passage_markdown(text, start, start + len(HOSTILE), [(start, start + len(HOSTILE) + 1)])
+    assert not UNESCAPED_TAG.search(out)
+    assert out.count("<mark>") == 1 and "&lt;script&gt;" in out and "![x](" not in out
+
+
+def test_answer_streams_sentence_by_sentence_with_citations(seed_library: Library) -> None:
+    turn = ask(seed_library, "Which industries should grow during the 14th Five-Year Plan?", [])
+    pieces = list(answer_stream(turn))
+    assert len(pieces) == len(turn.answer.sentences)
+    assert all(re.search(r"\\\[\d+\\\]", p) for p in pieces)
+    assert answer_markdown(turn) == "".join(pieces)
+    assert searched_note(turn) is None
+
+
+def test_overview_is_drawn_under_section_headings(seed_library: Library) -> None:
+    turn = ask(seed_library, "Give me an overview of innovation", [])
+    out = answer_markdown(turn)
+    assert out.startswith("**Overview: innovation**")
+    assert out.count("\n- ") == len(turn.answer.sentences)
+    assert "*Third, promote the healthy development of platform economy and sharing economy*" in out
+
+
+def test_refusal_and_searched_note(seed_library: Library) -> None:
+    refused = ask(seed_library, "What is the cafeteria menu on Fridays?", [])
+    assert answer_markdown(refused) == "The documents do not answer this question."
+    follow = ask(seed_library, "And what about hydrogen?", ["What does the plan say about new energy vehicles?"])
+    assert searched_note(follow) == "Searched: What does the plan say about hydrogen?"
+
+
+def test_cited_spans_point_at_the_answer_sentences(seed_library: Library) -> None:
+    turn = ask(seed_library, "What does the plan say about hydrogen fuel cell vehicles?", [])
+    text = seed_library.documents()[SEED_DOC]["text"]
+    spans = cited_spans(turn.answer, 1)
+    assert spans and "hydrogen fuel cell vehicles" in " ".join(text[s:e] for s, e in spans)
+
+
+def test_titles_and_section_topics() -> None:
+    title = "Developing strategic emerging industries-State-owned Assets Supervision and Administration Commission"
+    assert short_title(title) == "Developing strategic emerging industries"
+    assert short_title("Leave policy | Intranet") == "Leave policy"
+    heading = "Four, encourage mergers and acquisitions, to prevent redundancy."
+    assert section_topic(heading) == "mergers and acquisitions"
+    assert section_topic("## Travel") == "travel"
+
+
+def test_starter_questions_come_from_the_sections_and_are_answered(seed_library: Library) -> None:
+    questions = starter_questions(seed_library.documents(), document_sections(seed_library))
+    assert len(questions) == 4
+    assert questions[-1] == "What does Developing strategic emerging industries say about mergers and acquisitions?"
+    turn = ask(seed_library, questions[2], [])
+    assert not turn.answer.refused and turn.answer.sources
+
+
+def test_starter_questions_alternate_between_documents() -> None:
+    docs = {"a.md": {"title": "Travel rules"}, "b.md": {"title": "Leave rules"}}
+    sections = {"a.md": ["Trains", "Flights"], "b.md": ["Annual leave"]}
+    assert starter_questions(docs, sections, n=3) == [
+        "What does Travel rules say about trains?",
+        "What does Leave rules say about annual leave?",
+        "What does Travel rules say about flights?",
+    ]
+    assert starter_questions({}, {}) == []
