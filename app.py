@@ -80,11 +80,27 @@ def paced(pieces: Iterator[str]) -> Iterator[str]:
         time.sleep(0.05)
 
 
+def draw_answer(turn: Turn) -> None:
+    """The answer line by line, each cited sentence followed by its [n]: a button that opens the passage."""
+    with st.container(key=f"answer-{turn.id}", gap="xsmall"):
+        for i, row in enumerate(view.answer_rows(turn)):
+            if row.sentence is None:
+                st.markdown(row.markdown)
+                continue
+            with st.container(horizontal=True, vertical_alignment="bottom", gap="xsmall", wrap=False):
+                st.markdown(row.markdown)
+                if st.button(view.citation_label(row.sentence.n), key=f"mark-{turn.id}-{i}", type="tertiary",
+                             help="Open this sentence in its document"):
+                    show_passage(view.source_of(turn.answer, row.sentence).hit, row.sentence.n,
+                                 [(row.sentence.start, row.sentence.end)])
+
+
 def draw_sources(turn: Turn) -> None:
     st.markdown("**Sources** — click a number to read the passage")
     for source in turn.answer.sources:
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
-            if st.button(f"\\[{source.n}\\]", key=f"cite-{turn.id}-{source.n}", help="Open the cited passage"):
+            if st.button(view.citation_label(source.n), key=f"cite-{turn.id}-{source.n}",
+                         help="Open the cited passage"):
                 show_passage(source.hit, source.n, view.cited_spans(turn.answer, source.n))
             st.markdown(view.source_label(source.hit.chunk.metadata))
 
@@ -121,10 +137,14 @@ def draw_turn(turn: Turn) -> None:
         if note:
             st.caption(note)
         if turn.streamed:
-            st.markdown(view.answer_markdown(turn))
+            draw_answer(turn)
         else:
-            st.write_stream(paced(view.answer_stream(turn)))
+            # Streamed as text as it arrives, then drawn in the same place with its clickable [n] markers.
+            box = st.empty()
+            box.write_stream(paced(view.answer_stream(turn)))
             turn.streamed = True
+            with box.container():
+                draw_answer(turn)
         if turn.answer.refused:
             draw_nearest(turn)
         else:
@@ -228,8 +248,8 @@ def draw_starters(box: st.delta_generator.DeltaGenerator) -> None:
 
 scope = draw_sidebar()
 st.title("Policy Q&A")
-st.caption("Answers are sentences quoted from your documents, each with its \\[n\\] source. Nothing leaves this "
-           "machine.")
+st.caption("Answers are sentences quoted from your documents, each with its \\[n\\] source: click it to read the "
+           "sentence in its document. Nothing leaves this machine.")
 overview_mode = st.toggle("Overview: group answers by document section", key="overview_mode")
 starters = st.empty()
 if not state.turns:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from assistant.answer import Answer, AnswerSentence
+from assistant.answer import Answer, AnswerSentence, Source
 from assistant.conversation import Turn
 
 # Every ASCII punctuation Markdown (or Streamlit's extensions: $math$, :emoji:, :red[colour]) gives a meaning to.
@@ -45,8 +46,13 @@ def shorten(text: str, limit: int = 90) -> str:
 # ---------------------------------------------------------------- answers
 
 
+def citation_label(n: int) -> str:
+    """The label of an [n] button (brackets escaped: labels are Markdown)."""
+    return f"\\[{n}\\]"
+
+
 def _sentence_md(sentence: AnswerSentence) -> str:
-    return f"{md_escape(sentence.text)} **\\[{sentence.n}\\]**"
+    return f"{md_escape(sentence.text)} **{citation_label(sentence.n)}**"
 
 
 def answer_stream(turn: Turn) -> Iterator[str]:
@@ -68,6 +74,40 @@ def answer_stream(turn: Turn) -> Iterator[str]:
 
 def answer_markdown(turn: Turn) -> str:
     return "".join(answer_stream(turn))
+
+
+BULLET = "•"
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One line of an answer as the page draws it once streamed: escaped Markdown, then the [n] of ``sentence``.
+
+    ``sentence`` is None for a line with no citation (the refusal, an overview's headings); otherwise the page puts
+    a button labelled [n] right after the text, which opens the passage with that sentence highlighted.
+    """
+
+    markdown: str
+    sentence: AnswerSentence | None = None
+
+
+def answer_rows(turn: Turn) -> list[AnswerRow]:
+    """The answer as rows, one per cited sentence (or overview point), in the order answer_stream gives them."""
+    answer = turn.answer
+    if answer.refused:
+        return [AnswerRow(REFUSAL)]
+    if turn.overview and turn.overview.groups:
+        rows = [AnswerRow(f"**Overview: {md_escape(turn.overview.topic)}**")]
+        for group in turn.overview.groups:
+            rows.append(AnswerRow(f"*{md_escape(shorten(group.section, 100))}*"))
+            rows += [AnswerRow(f"{BULLET} {md_escape(s.text)}", s) for s in group.sentences]
+        return rows
+    return [AnswerRow(md_escape(s.text), s) for s in answer.sentences]
+
+
+def source_of(answer: Answer, sentence: AnswerSentence) -> Source:
+    """The source an answer sentence was taken from: the passage its [n] opens."""
+    return next(s for s in answer.sources if s.n == sentence.n)
 
 
 def searched_note(turn: Turn) -> str | None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from assistant import view
 from assistant.feedback import FeedbackStore
 from assistant.library import Library
 from tests.conftest import ROOT, SEED_DOC, SEEDS, make_settings
@@ -15,6 +16,7 @@ from tests.test_uploads import BICYCLE, make_docx
 LEAVE = "leave.md"
 LEAVE_TEXT = "# Leave policy\n\n## Annual leave\n\nEmployees accrue two days of annual leave per month of service.\n"
 HYDROGEN = "What does the plan say about hydrogen fuel cell vehicles?"
+MERGERS = "How should mergers and acquisitions be financed?"
 
 
 def build_index(folder: Path) -> Path:
@@ -49,6 +51,28 @@ def texts(at: AppTest) -> str:
     return "\n".join([m.value for m in at.markdown] + [c.value for c in at.caption])
 
 
+def reply_text(at: AppTest, i: int) -> str:
+    return "\n".join(m.value for m in at.chat_message[i].markdown)
+
+
+def marked_passage(at: AppTest) -> tuple[str, str]:
+    """The passage shown in the dialog and the text inside its first <mark>."""
+    passage = next(m.value for m in at.markdown if "<mark>" in m.value)
+    return passage, passage.split("<mark>")[1].split("</mark>")[0]
+
+
+def click_marker_in_answer(at: AppTest, turn_index: int, phrase: str) -> view.AnswerRow:
+    """Click the [n] right after the first answer sentence holding ``phrase``; returns that row."""
+    turn = at.session_state.turns[turn_index]
+    i, row = next((i, r) for i, r in enumerate(view.answer_rows(turn)) if r.sentence and phrase in r.sentence.text)
+    button = at.button(key=f"mark-{turn.id}-{i}")
+    assert button.label == f"\\[{row.sentence.n}\\]"
+    assert row.markdown in reply_text(at, 2 * turn_index + 1)  # the sentence it follows is drawn
+    button.click().run()
+    assert not at.exception
+    return row
+
+
 def test_empty_chat_offers_starter_questions_that_answer(app_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_app(app_index, monkeypatch)
     starters = [b for b in at.button if (b.key or "").startswith("starter-")]
@@ -59,27 +83,45 @@ def test_empty_chat_offers_starter_questions_that_answer(app_index: Path, monkey
     assert [b for b in at.button if (b.key or "").startswith("cite-")]
 
 
-def test_answer_is_cited_and_the_citation_opens_the_highlighted_passage(
+def test_answer_is_cited_and_its_marker_opens_the_highlighted_passage(
+    app_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = ask(open_app(app_index, monkeypatch), MERGERS)
+    answer = reply_text(at, 1)
+    assert "merger" in answer.lower()
+    assert not [m for m in at.chat_message[1].markdown if "\\[1\\]" in m.value]  # [1] is a button, not text
+    marker = [b for b in at.button if (b.key or "").startswith("mark-")][0]
+    assert marker.label == "\\[1\\]" and marker.proto.type == "tertiary"
+    row = click_marker_in_answer(at, 0, "")
+    passage, marked = marked_passage(at)
+    assert marked == view.md_escape(row.sentence.text)  # exactly the sentence the answer took
+    assert len(passage) > len(marked) + 200  # shown in its surroundings
+    assert any(m.value.startswith("**\\[1\\] ") for m in at.markdown)  # title, section, page
+
+
+def test_overview_point_marker_and_sources_list_open_the_highlighted_passage(
     app_index: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = ask(open_app(app_index, monkeypatch), HYDROGEN)
-    answer = at.chat_message[1].markdown[0].value
-    assert "hydrogen fuel cell vehicles" in answer and "\\[1\\]" in answer
+    assert "hydrogen fuel cell vehicles" in reply_text(at, 1)
+    row = click_marker_in_answer(at, 0, "hydrogen fuel cell vehicles")
+    passage, marked = marked_passage(at)
+    assert marked == view.md_escape(row.sentence.text) and "hydrogen fuel cell vehicles" in marked
+    assert passage.index("<mark>") > 100  # the surrounding text of the document is shown too
+    assert any("§ First, accelerate" in m.value for m in at.markdown)
+
     cite = [b for b in at.button if (b.key or "").startswith("cite-")]
     assert cite[0].label == "\\[1\\]"
     cite[0].click().run()
-    passage = next(m.value for m in at.markdown if "<mark>" in m.value)
-    marked = passage.split("<mark>")[1].split("</mark>")[0]
+    passage, marked = marked_passage(at)
     assert "hydrogen fuel cell vehicles" in marked
-    assert passage.index("<mark>") > 100  # the surrounding text of the document is shown too
-    assert any("§ First, accelerate" in m.value for m in at.markdown)
 
 
 def test_follow_up_searches_a_standalone_question(app_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = ask(open_app(app_index, monkeypatch), "What does the plan say about new energy vehicles?")
     ask(at, "And what about hydrogen?")
     assert "Searched: What does the plan say about hydrogen?" in [c.value for c in at.caption]
-    assert "hydrogen fuel cell vehicles" in at.chat_message[3].markdown[0].value
+    assert "hydrogen fuel cell vehicles" in reply_text(at, 3)
     assert len(at.chat_message) == 4
 
 
@@ -87,9 +129,12 @@ def test_overview_toggle_groups_the_answer_by_section(app_index: Path, monkeypat
     at = open_app(app_index, monkeypatch)
     at.toggle(key="overview_mode").set_value(True).run()
     ask(at, "Which parts of the plan concern innovation?")
-    answer = at.chat_message[1].markdown[0].value
-    assert answer.startswith("**Overview: Which parts of the plan concern innovation?**")
-    assert answer.count("\n- ") >= 2 and "*Third, promote the healthy development" in answer
+    lines = [m.value for m in at.chat_message[1].markdown]
+    assert lines[0] == "**Overview: Which parts of the plan concern innovation?**"
+    points = [line for line in lines if line.startswith(f"{view.BULLET} ")]
+    assert len(points) >= 2 and any(line.startswith("*Third, promote the healthy development") for line in lines)
+    turn = at.session_state.turns[0]
+    assert len([b for b in at.button if (b.key or "").startswith(f"mark-{turn.id}-")]) == len(points)
 
 
 def test_off_topic_question_is_refused_with_labelled_nearest_passages(
@@ -112,7 +157,7 @@ def test_scope_limits_the_documents_searched(app_index: Path, monkeypatch: pytes
     assert "two days of annual leave" not in texts(at)
     at.sidebar.multiselect[0].set_value([LEAVE]).run()
     ask(at, "How many days of annual leave do employees accrue?")
-    assert "two days of annual leave" in at.chat_message[3].markdown[0].value
+    assert "two days of annual leave" in reply_text(at, 3)
     assert any("(leave\\.md)" in m.value or "Leave policy" in m.value for m in at.chat_message[3].markdown)
 
 

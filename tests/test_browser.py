@@ -58,24 +58,40 @@ def last_reply(page):  # noqa: ANN001, ANN201 - Playwright Page and Locator
     return page.locator('[data-testid="stChatMessage"]').last
 
 
-def test_answer_citation_and_highlighted_passage(page, tmp_path: Path) -> None:  # noqa: ANN001
+def answer_marker(reply, n: int = 1):  # noqa: ANN001, ANN201 - Playwright Locators
+    """The first [n] inside the answer text (not the Sources list under it), once the stream has ended."""
+    return reply.locator('[class*="st-key-answer-"]').get_by_role("button", name=f"[{n}]").first
+
+
+def sentence_before(marker) -> str:  # noqa: ANN001 - a Playwright Locator
+    """The answer sentence a marker follows: the text of its row."""
+    row = marker.locator('xpath=ancestor::*[@data-testid="stHorizontalBlock"][1]')
+    return row.locator('[data-testid="stMarkdownContainer"]').first.inner_text().strip().lstrip("• ")
+
+
+def test_answer_marker_opens_the_highlighted_passage(page, tmp_path: Path) -> None:  # noqa: ANN001
     from playwright.sync_api import expect
 
-    ask(page, "What does the plan say about hydrogen fuel cell vehicles?")
+    ask(page, "How should mergers and acquisitions be financed?")
     reply = last_reply(page)
-    expect(reply).to_contain_text("hydrogen fuel cell vehicles", timeout=SLOW)
-    expect(reply).to_contain_text("[1]")
-    expect(reply.get_by_role("button", name="[1]")).to_be_visible()
-    page.wait_for_timeout(500)  # let the stream's last frame settle before the picture
+    marker = answer_marker(reply)
+    expect(marker).to_be_visible(timeout=SLOW)
+    expect(reply).to_contain_text("mergers and acquisitions")
+    expect(reply.get_by_text("Sources", exact=True)).to_be_visible()
+    assert reply.get_by_role("button", name="[1]").count() >= 2  # in the answer and in the Sources list
+    page.wait_for_timeout(500)  # let the last frame settle before the picture
     page.screenshot(path=str(ARTIFACTS / "answer.png"), full_page=True)
     page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
 
-    reply.get_by_role("button", name="[1]").click()
+    sentence = sentence_before(marker)
+    assert len(sentence) > 30
+    marker.click()
     dialog = page.get_by_role("dialog")
     mark = dialog.locator("mark")
-    expect(mark.first).to_contain_text("hydrogen fuel cell vehicles")
-    expect(dialog).to_contain_text("First, accelerate")  # its section
-    assert len(dialog.inner_text()) > len(mark.first.inner_text()) + 200  # the surrounding text is shown
+    expect(mark.first).to_have_text(sentence)  # the very sentence the answer took, highlighted
+    expect(dialog).to_contain_text("[1] ")  # its number, then title — § section
+    expect(dialog).to_contain_text("§ ")
+    assert len(dialog.inner_text()) > len(sentence) + 200  # the surrounding text is shown
     page.screenshot(path=str(ARTIFACTS / "passage.png"), full_page=True)
 
 
@@ -96,12 +112,15 @@ def test_upload_and_hostile_text_stays_literal(page, tmp_path: Path) -> None:  #
 
     ask(page, "When does the canteen serve hot soup?")
     reply = last_reply(page)
-    expect(reply).to_contain_text("hot soup at noon", timeout=SLOW)
+    marker = answer_marker(reply)
+    expect(marker).to_be_visible(timeout=SLOW)
+    expect(reply).to_contain_text("hot soup at noon")
     expect(reply).to_contain_text(SCRIPT)
     expect(reply).to_contain_text(IMAGE)
     expect(reply).to_contain_text("canteen-notice.txt")
+    assert SCRIPT in sentence_before(marker)
 
-    reply.get_by_role("button", name="[1]").click()
+    marker.click()
     dialog = page.get_by_role("dialog")
     expect(dialog.locator("mark").first).to_contain_text(SCRIPT)
     expect(dialog).to_contain_text(IMAGE)

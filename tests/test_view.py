@@ -6,18 +6,24 @@ import re
 
 import pytest
 
-from assistant.conversation import ask
+from assistant.answer import Answer, AnswerSentence
+from assistant.conversation import Turn, ask
 from assistant.library import Library
 from assistant.overview import document_sections
 from assistant.view import (
+    BULLET,
+    AnswerRow,
     answer_markdown,
+    answer_rows,
     answer_stream,
+    citation_label,
     cited_spans,
     md_escape,
     passage_markdown,
     searched_note,
     section_topic,
     short_title,
+    source_of,
     starter_questions,
 )
 from tests.conftest import SEED_DOC
@@ -80,6 +86,40 @@ def test_overview_is_drawn_under_section_headings(seed_library: Library) -> None
     assert out.startswith("**Overview: innovation**")
     assert out.count("\n- ") == len(turn.answer.sentences)
     assert "*Third, promote the healthy development of platform economy and sharing economy*" in out
+
+
+def test_answer_rows_put_each_sentence_before_its_marker(seed_library: Library) -> None:
+    turn = ask(seed_library, "How should mergers and acquisitions be financed?", [])
+    rows = answer_rows(turn)
+    assert [r.sentence for r in rows] == turn.answer.sentences  # one row per sentence, every one cited
+    assert [r.markdown for r in rows] == [md_escape(s.text) for s in turn.answer.sentences]
+    for row in rows:
+        source = source_of(turn.answer, row.sentence)
+        assert source.n == row.sentence.n
+        meta = source.hit.chunk.metadata  # the sentence lies in the passage its [n] opens
+        assert meta["start"] <= row.sentence.start < row.sentence.end <= meta["end"]
+    assert citation_label(2) == "\\[2\\]"
+
+
+def test_overview_rows_are_headings_then_cited_points(seed_library: Library) -> None:
+    turn = ask(seed_library, "Give me an overview of innovation", [])
+    rows = answer_rows(turn)
+    assert rows[0] == AnswerRow("**Overview: innovation**")
+    assert AnswerRow("*Third, promote the healthy development of platform economy and sharing economy*") in rows
+    points = [r for r in rows if r.sentence]
+    assert [r.sentence for r in points] == [s for g in turn.overview.groups for s in g.sentences]
+    assert all(r.markdown.startswith(f"{BULLET} ") for r in points)
+    assert all(r.markdown.startswith("*") for r in rows if not r.sentence)
+
+
+def test_answer_rows_keep_hostile_text_literal() -> None:
+    sentence = AnswerSentence(HOSTILE, 1, 0, len(HOSTILE))
+    turn = Turn("q", "q", Answer("q", [sentence]))
+    [row] = answer_rows(turn)
+    assert row.sentence is sentence and row.markdown == md_escape(HOSTILE)
+    assert not UNESCAPED_TAG.search(row.markdown) and "](" not in row.markdown
+    refused = Turn("q", "q", Answer("q", refused=True))
+    assert answer_rows(refused) == [AnswerRow("The documents do not answer this question.")]
 
 
 def test_refusal_and_searched_note(seed_library: Library) -> None:
