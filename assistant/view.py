@@ -33,9 +33,16 @@ _LEAD_VERB = re.compile(
 )
 
 
+# Markdown turns bare URLs, www. names and e-mail addresses into links even after backslash escaping and
+# character references; an invisible word joiner before the character that triggers each keeps them plain text
+# that reads the same.
+_AUTOLINK = re.compile(r"(?<=[A-Za-z])\\?(:)(?=//)|(?<=\bwww)\\?(\.)|(@)(?=[\w-]+\\?\.)", re.IGNORECASE)
+
+
 def md_escape(text: str) -> str:
-    """Text that renders as itself in st.markdown, with or without unsafe_allow_html."""
-    return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
+    """Text that renders as itself in st.markdown, with or without unsafe_allow_html: no HTML, no links."""
+    escaped = html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
+    return _AUTOLINK.sub(lambda m: "\u2060" + m.group(0), escaped)
 
 
 def shorten(text: str, limit: int = 90) -> str:
