@@ -125,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run-out", type=Path)
     p.add_argument("-k", type=int, default=5)
     p.add_argument("--limit", type=int)
+    p.add_argument("--method", default="ours", help="ours (default), bm25, dense or langchain-default (baselines)")
     p.set_defaults(func=cmd_eval)
 
     add_feedback_parser(sub)

@@ -240,7 +240,7 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> dict:
     ``--beir FOLDER`` gives nDCG@10/recall@100; otherwise ``--questions`` (with ``--docs``, default ``docs/`` beside
     the questions file) gives the score.py metrics.
     """
-    from assistant.library import Library  # heavy (models, Chroma): imported only when an eval really runs
+    from assistant.methods import open_method  # heavy (models, Chroma): imported only when an eval really runs
 
     if args.beir:
         docs_dir = beir_corpus_to_files(args.beir, _beir_files_dir(settings, args.beir))
@@ -252,12 +252,11 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> dict:
         raise AssistantError("assistant eval needs --questions FILE (with --docs FOLDER) or --beir FOLDER")
     # In-process Chroma under the eval folder: a shared server collection would mix corpora and settings.
     index = eval_index_dir(settings, Path(docs_dir))
-    library = Library(settings.model_copy(update={"index_dir": index, "chroma_url": None}))
-    library.ingest([Path(docs_dir)], progress=True)
+    method = open_method(getattr(args, "method", "ours"), settings, Path(docs_dir), index, progress=True)
     if args.beir:
-        return evaluate_beir(library, args.beir, limit=args.limit, progress=True)
+        return evaluate_beir(method, args.beir, limit=args.limit, progress=True)
     questions = load_jsonl(args.questions)
-    return evaluate(library, questions, k=args.k, limit=args.limit, run_out=args.run_out, progress=True)
+    return evaluate(method, questions, k=args.k, limit=args.limit, run_out=args.run_out, progress=True)
 
 
 def _beir_files_dir(settings: Settings, folder: Path) -> Path:

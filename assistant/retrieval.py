@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,9 +13,19 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
+from assistant.chunking import sentence_spans
 from assistant.lexical import tokenize
 from assistant.settings import Settings
 from assistant.store import Store
+
+# "Who wrote ...?" asks for a byline — a name alone in brackets after the text, "(Wang Zhijun)", or a "By ..."
+# line — which neither the embedder nor BM25 can match to the question; such questions get the byline passages first.
+AUTHOR_QUESTION = re.compile(
+    r"\b(who (wrote|authored|is the author)|author|written by|writer)\b|作者|谁写", re.IGNORECASE
+)
+BYLINE = re.compile(r"^(\(\s*[A-Z][a-z]+(?:[ -][A-Z][a-z]+){1,3}\s*\)|By [A-Z][a-z]+(?:[ -][A-Z][a-z]+){1,3})$")
+# BM25 is 0 where no question term occurs: a true zero point, unlike a cosine.
+BM25_FLOOR = 0.0
 
 
 @dataclass
@@ -31,6 +44,24 @@ class Hit:
     @property
     def doc(self) -> str:
         return self.chunk.metadata["doc"]
+
+
+def convex(scored: list[tuple[dict[str, float], float, float | None]]) -> dict[str, float]:
+    """Weighted sum of each side's scores scaled to [0, 1] within its own candidates.
+
+    Unlike RRF this keeps how far apart the scores are: a BM25 hit far ahead of the rest stays ahead. Each side is
+    given as (scores, weight, floor): BM25 has a natural floor (0: no question term matched), so it is divided by
+    its maximum; a cosine has none, so it is min-max scaled. A chunk one side did not return gets 0 from it.
+    """
+    fused: dict[str, float] = {}
+    for scores, weight, floor in scored:
+        if not scores:
+            continue
+        low = min(scores.values()) if floor is None else floor
+        span = (max(scores.values()) - low) or 1.0
+        for cid, value in scores.items():
+            fused[cid] = fused.get(cid, 0.0) + weight * (value - low) / span
+    return fused
 
 
 def rrf(rankings: list[tuple[list[str], float]], k: int) -> dict[str, float]:
@@ -62,8 +93,11 @@ class HybridSearcher:
 
     def lexical(self, query: str, n: int, docs: list[str] | None) -> dict[str, float]:
         """Chunk id → BM25 score, best first, over the chunks of ``docs`` when given."""
+        return self._top(self.store.lexical.scores(tokenize(query)), n, docs)
+
+    def _top(self, scores: np.ndarray, n: int, docs: list[str] | None) -> dict[str, float]:
+        """The n best-scoring chunks (of ``docs`` when given), id → score, best first."""
         lex = self.store.lexical
-        scores = lex.scores(tokenize(query))
         if docs:
             wanted = set(docs)
             mask = np.array([self.store.chunks[cid]["metadata"]["doc"] in wanted for cid in lex.ids], dtype=bool)
@@ -75,15 +109,58 @@ class HybridSearcher:
         """The k best chunks for the query, and the query vector (the answer composer reuses it)."""
         s = self.settings
         query_vec = self.store.embedder.encode_query(query)
-        dense = self.dense(query_vec, max(s.candidates, k), docs)
-        lexical = self.lexical(query, max(s.candidates, k), docs)
-        fused = rrf([(list(dense), s.dense_weight), (list(lexical), s.bm25_weight)], s.rrf_k)
+        n = max(s.candidates, k)
+        dense = self.dense(query_vec, n, docs)
+        lexical = self.lexical(query, n, docs)
+        fused = self.fuse(dense, lexical)
+        if s.prf_terms and fused:
+            lexical = self.expanded_lexical(query, sorted(fused, key=fused.get, reverse=True), n, docs)
+            fused = self.fuse(dense, lexical)
+        if AUTHOR_QUESTION.search(query):
+            top = max(fused.values(), default=0.0)
+            fused.update({cid: top + 1.0 for cid in self.byline_chunks(docs)})
         best = sorted(fused, key=fused.get, reverse=True)[:k]
-        self._fill_dense(best, dense, query_vec)
+        self.fill_dense(best, dense, query_vec)
         hits = [Hit(self.store.chunk(cid), fused[cid], dense.get(cid), lexical.get(cid)) for cid in best]
         return hits, query_vec
 
-    def _fill_dense(self, ids: list[str], dense: dict[str, float], query_vec: np.ndarray) -> None:
+    def fuse(self, dense: dict[str, float], lexical: dict[str, float]) -> dict[str, float]:
+        """One score per chunk from the two rankings, by the configured fusion."""
+        s = self.settings
+        if s.fusion == "rrf":
+            return rrf([(list(dense), s.dense_weight), (list(lexical), s.bm25_weight)], s.rrf_k)
+        return convex([(dense, s.dense_weight, None), (lexical, s.bm25_weight, BM25_FLOOR)])
+
+    def expanded_lexical(self, query: str, ranked: list[str], n: int, docs: list[str] | None) -> dict[str, float]:
+        """BM25 again with the query plus the terms that most mark the first passages (pseudo-relevance feedback).
+
+        Regulatory questions paraphrase the rule they ask about; the top passages carry its exact vocabulary.
+        """
+        s, lex = self.settings, self.store.lexical
+        q_tokens = tokenize(query)
+        weights: dict[str, float] = {}
+        for cid in ranked[: s.prf_docs]:
+            for token, tf in Counter(tokenize(self.store.chunks[cid]["text"])).items():
+                if token not in q_tokens:
+                    weights[token] = weights.get(token, 0.0) + (1 + math.log(tf)) * lex.idf(token)
+        extra = sorted(weights, key=weights.get, reverse=True)[: s.prf_terms]
+        base = lex.scores(q_tokens)
+        scores = base + s.prf_weight * lex.scores(extra) / max(1, len(extra)) if extra else base
+        return self._top(scores, n, docs)
+
+    def byline_chunks(self, docs: list[str] | None) -> list[str]:
+        """Chunks holding a byline sentence (of ``docs`` when given); found once per index state, then cached."""
+        lex = self.store.lexical
+        if getattr(self, "_bylines_for", None) is not lex:
+            texts = {cid: self.store.chunks[cid]["text"] for cid in lex.ids}
+            self._bylines = [
+                cid for cid, text in texts.items() if any(BYLINE.match(text[a:b]) for a, b in sentence_spans(text))
+            ]
+            self._bylines_for = lex
+        wanted = set(docs or ())
+        return [cid for cid in self._bylines if not wanted or self.store.chunks[cid]["metadata"]["doc"] in wanted]
+
+    def fill_dense(self, ids: list[str], dense: dict[str, float], query_vec: np.ndarray) -> None:
         """Chunks found only by BM25 still get a cosine, which the refusal decision needs."""
         missing = [cid for cid in ids if cid not in dense]
         for cid, vec in self.store.embeddings(missing).items() if missing else ():

@@ -20,16 +20,22 @@ class Settings(BaseSettings):
     embedder: Literal["minilm", "e5"] = Field(
         "minilm", description="minilm: all-MiniLM-L6-v2 (English, fast); e5: multilingual-e5-small (Chinese+English)."
     )
-    chunk_size: int = Field(1000, description="Largest chunk in characters; paragraphs are kept whole below it.")
+    chunk_size: int = Field(1500, description="Largest chunk in characters; paragraphs are kept whole below it.")
     embed_context: bool = Field(True, description="Prefix the document title and section to the text that is embedded.")
     candidates: int = Field(50, description="Hits taken from each retriever (dense, BM25) before fusion.")
+    fusion: Literal["rrf", "convex"] = Field(
+        "convex", description="How dense and BM25 are fused: reciprocal rank (rrf) or min-max-scaled scores (convex)."
+    )
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant: larger flattens the rank curve.")
-    dense_weight: float = Field(1.0, description="Weight of the dense ranking in the fusion.")
-    bm25_weight: float = Field(1.0, description="Weight of the BM25 ranking in the fusion.")
+    dense_weight: float = Field(0.15, description="Weight of the dense ranking in the fusion.")
+    bm25_weight: float = Field(0.85, description="Weight of the BM25 ranking in the fusion.")
+    prf_terms: int = Field(0, description="Terms from the first passages added to the BM25 query (0: no feedback).")
+    prf_docs: int = Field(3, description="How many first passages the feedback terms are drawn from.")
+    prf_weight: float = Field(0.5, description="Weight of the feedback terms' BM25 score against the question's.")
     top_k: int = Field(5, description="Passages shown as sources and scanned for answer sentences.")
     answer_sentences: int = Field(3, description="Most sentences an extractive answer holds.")
     refusal_threshold: float = Field(
-        0.5, description="Below this answerability score the assistant says the documents do not answer."
+        0.6, description="Below this answerability score the assistant says the documents do not answer."
     )
     max_upload_mb: int = Field(50, description="Largest file the page accepts for upload, in MB.")
     eval_dir: Path = Field(Path(".eval-cache"), description="Where `assistant eval` keeps the index of each corpus.")

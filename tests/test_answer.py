@@ -35,3 +35,16 @@ def test_off_topic_question_is_refused_with_nearest_passages(seed_library: Libra
     assert answer.refused and not answer.sentences
     assert "do not answer" in answer.text
     assert answer.nearest  # shown to the user, labelled as not an answer
+
+
+def test_who_wrote_is_answered_from_the_byline(seed_library: Library) -> None:
+    answer, _ = seed_library.ask("Who wrote the article?")
+    assert not answer.refused
+    assert "Wang Zhijun" in answer.text
+    assert any("(Wang Zhijun)" in s.hit.text for s in answer.sources)
+
+
+def test_answer_cites_only_the_passage_it_quotes(seed_library: Library) -> None:
+    answer, _ = seed_library.ask("What is said about satellites?")
+    assert len(answer.sources) == 1
+    assert all(s.text in answer.sources[0].hit.text for s in answer.sentences)

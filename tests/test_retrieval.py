@@ -6,8 +6,9 @@ from pathlib import Path
 
 from langchain_core.documents import Document
 
+from assistant.lexical import tokenize
 from assistant.library import Library
-from assistant.retrieval import rrf
+from assistant.retrieval import convex, rrf
 from tests.conftest import SEED_DOC
 
 
@@ -39,3 +40,17 @@ def test_langchain_retriever_returns_documents(seed_library: Library) -> None:
     docs = seed_library.as_retriever(k=3).invoke("satellite remote sensing")
     assert len(docs) == 3 and all(isinstance(d, Document) for d in docs)
     assert "satellite" in docs[0].page_content
+
+
+def test_convex_fusion_keeps_a_clear_lexical_winner_first() -> None:
+    dense = {"a": 0.62, "b": 0.60, "c": 0.58}
+    lexical = {"b": 30.0, "a": 3.0}  # b holds the question's rare terms, a barely any
+    fused = convex([(dense, 0.15, None), (lexical, 0.85, 0.0)])
+    assert max(fused, key=fused.get) == "b"
+    assert set(fused) == {"a", "b", "c"}
+
+
+def test_chinese_query_matches_chinese_text_by_bigrams() -> None:
+    tokens = tokenize("充电服务费最高是多少")
+    assert "充电" in tokens and "服务" in tokens
+    assert set(tokenize("充电服务费上限为每千瓦时零点八元")) & set(tokens)
