@@ -132,7 +132,9 @@ def test_overview_toggle_groups_the_answer_by_section(app_index: Path, monkeypat
     lines = [m.value for m in at.chat_message[1].markdown]
     assert lines[0] == "**Overview: Which parts of the plan concern innovation?**"
     points = [line for line in lines if line.startswith(f"{view.BULLET} ")]
-    assert len(points) >= 2 and any(line.startswith("*Third, promote the healthy development") for line in lines)
+    section_heads = [line for line in lines if line.startswith("*") and not line.startswith("**")]
+    # Innovation runs through the whole plan: the overview draws points from more than one section, each headed.
+    assert len(points) >= 2 and len(section_heads) >= 2
     turn = at.session_state.turns[0]
     assert len([b for b in at.button if (b.key or "").startswith(f"mark-{turn.id}-")]) == len(points)
 
