@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # Rebuilt when missing or older than any seed file; ingest itself skips unchanged files by content hash.
+# Files uploaded through the page live in $(INDEX)/uploads and are re-indexed with the seeds.
 $(INDEX)/manifest.json: $(STAMP) $(wildcard seeds/*)
-	ASSISTANT_INDEX_DIR=$(INDEX) $(BIN)/assistant ingest seeds/
+	ASSISTANT_INDEX_DIR=$(INDEX) $(BIN)/assistant ingest seeds/ $(wildcard $(INDEX)/uploads)
 	touch $@
 
 run: $(INDEX)/manifest.json serve
@@ -40,5 +41,6 @@ test: $(STAMP) chromium lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
+# Drops the built index (not uploads or feedback); the next `make run` rebuilds it with the current settings.
 clean-index:
 	rm -rf $(INDEX)/chroma $(INDEX)/*.json $(INDEX)/bm25
