@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 rankings fused by reciprocal rank."""
+"""Hybrid retrieval: dense (Chroma) and BM25 rankings fused (scaled scores by default, or reciprocal rank)."""
 
 from __future__ import annotations
 
