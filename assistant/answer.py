@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,10 +98,17 @@ SENTENCE_CACHE = 50_000  # vectors kept across questions (~80 MB at 384 floats)
 class Composer:
     """Builds an extractive, cited answer from ranked hits, or refuses when they do not cover the question."""
 
-    def __init__(self, embedder: Any, lexical: LexicalIndex, settings: Settings) -> None:
+    def __init__(
+        self,
+        embedder: Any,
+        lexical: LexicalIndex,
+        settings: Settings,
+        stored: Callable[[list[tuple[str, int]]], dict[tuple[str, int], np.ndarray]] | None = None,
+    ) -> None:
         self.embedder = embedder
         self.lexical = lexical
         self.settings = settings
+        self.stored = stored  # sentence vectors kept in the index (sentence_vectors): no embedding at question time
         self._sentence_cache: dict[tuple[str, int], np.ndarray] = {}
         self._span_cache: dict[str, list[tuple[int, int]]] = {}
 
@@ -133,8 +141,11 @@ class Composer:
                 out.append(Candidate(rank, start, end, text, 0.0, coverage, byline))
         # Embedding every sentence of five long passages costs most of a second on 2 cores; the sentences that hold
         # few of the question's terms rarely win, so only the best EMBEDDED_SENTENCES by coverage are embedded.
-        out.sort(key=lambda c: c.coverage - RANK_PENALTY * c.rank, reverse=True)
-        out = out[:EMBEDDED_SENTENCES]
+        # Sentence vectors kept in the index cost nothing here, so then every sentence is scored: a question in
+        # another script has the same coverage for all, and a cap would keep the first passage's sentences only.
+        if not self.stored:
+            out.sort(key=lambda c: c.coverage - RANK_PENALTY * c.rank, reverse=True)
+            out = out[:EMBEDDED_SENTENCES]
         for c, vec in zip(out, self._vectors(hits, out)):
             c.similarity = (float(vec @ query_vec) - floor) / (1.0 - floor)
         return out
@@ -159,7 +170,10 @@ class Composer:
         if missing:
             if len(self._sentence_cache) > SENTENCE_CACHE:
                 self._sentence_cache.clear()
-            for (key, _), vec in zip(missing, self.embedder.encode([t for _, t in missing])):
+            if self.stored:
+                self._sentence_cache.update(self.stored([k for k, _ in missing]))
+                missing = [(k, t) for k, t in missing if k not in self._sentence_cache]
+            for (key, _), vec in zip(missing, self.embedder.encode([t for _, t in missing]) if missing else ()):
                 self._sentence_cache[key] = vec
         return [self._sentence_cache[k] for k in keys]
 

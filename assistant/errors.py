@@ -14,8 +14,9 @@ class BadDocument(AssistantError):
         self.problem = problem
 
 
-class EmbedderMismatch(AssistantError):
-    """The index on disk was built by another embedder; mixing vectors would give nonsense."""
+class IndexMismatch(AssistantError):
+    """The index on disk was built with other settings than those in force (another embedder, or without
+    sentence vectors); mixing them would give nonsense."""
 
 
 class UnknownDocument(AssistantError):

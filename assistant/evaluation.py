@@ -217,8 +217,9 @@ def _progress(items: list, enabled: bool, unit: str) -> Iterable:
 def eval_index_dir(settings: Settings, docs_dir: Path) -> Path:
     """Where the eval index of one corpus lives: its folder name plus a hash of its path and index-shaping settings.
 
-    Settings that change what is stored (embedder, chunk size, context prefix) change the folder, so two runs with
-    different settings never reuse each other's index. Search-time settings (fusion weights, top_k) do not.
+    Settings that change what is stored (embedder, chunk size, context prefix, sentence vectors) change the folder,
+    so two runs with different settings never reuse each other's index. Search-time settings (fusion weights,
+    top_k) do not.
     """
     resolved = Path(docs_dir).resolve()
     key = {
@@ -227,6 +228,8 @@ def eval_index_dir(settings: Settings, docs_dir: Path) -> Path:
         "chunk_size": settings.chunk_size,
         "embed_context": settings.embed_context,
     }
+    if settings.sentence_vectors:  # only when on, so indexes built before the setting existed keep their folder
+        key["sentence_vectors"] = True
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]
     return Path(settings.eval_dir) / f"{resolved.name}-{digest}"
 

@@ -38,6 +38,13 @@ def tokenize(text: str) -> list[str]:
     return [t if _CJK.match(t) else _stemmer().stemWord(t) for t in tokens]
 
 
+def script(text: str) -> str:
+    """"zh" when at least a third of the text's letters are Chinese characters, else "latin"."""
+    chinese = len(_CJK.findall(text))
+    latin = len(re.findall(r"[A-Za-z]", text)) / 5  # ~5 letters make a word, as one character does in Chinese
+    return "zh" if chinese and chinese >= 0.5 * latin else "latin"
+
+
 class LexicalIndex:
     """bm25s over the chunk texts, rows aligned with ``ids``; document frequencies kept for query coverage."""
 

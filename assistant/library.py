@@ -15,13 +15,13 @@ from langchain_core.documents import Document
 from tqdm import tqdm
 
 from assistant.answer import Answer, Composer
-from assistant.chunking import split_document
+from assistant.chunking import sentence_spans, split_document
 from assistant.documents import file_hash, iter_files, load_document
 from assistant.embeddings import get_embedder
 from assistant.errors import BadDocument
 from assistant.retrieval import Hit, HybridRetriever, HybridSearcher
 from assistant.settings import Settings
-from assistant.store import Store
+from assistant.store import Sentence, Store
 
 # Chunks gathered from several files before one embedding call: small files alone make small, slow batches.
 FLUSH_CHUNKS = 512
@@ -59,7 +59,7 @@ class Library:
         self.embedder = get_embedder(settings.embedder)
         self.store = Store(settings, self.embedder)
         self.searcher = HybridSearcher(self.store, settings)
-        self.composer = Composer(self.embedder, self.store.lexical, settings)
+        self.composer = Composer(self.embedder, self.store.lexical, settings, self.store.sentence_embeddings)
 
     # -- documents ----------------------------------------------------------------------------------
     def documents(self) -> dict[str, dict]:
@@ -104,16 +104,31 @@ class Library:
             return
         texts = [embedding_text(c, self.settings.embed_context) for _, chunks in pending for c in chunks]
         vectors = self.embedder.encode(texts)
+        sentences = self._sentences([c for _, chunks in pending for c in chunks])
         at = 0
         for doc, chunks in pending:
             name = doc.metadata["doc"]
             before = set(self.store.chunk_ids(name))
-            self.store.replace_document(doc, chunks, vectors[at : at + len(chunks)])
+            mine = [s for c in chunks for s in sentences.get(c.metadata["chunk_id"], [])]
+            self.store.replace_document(doc, chunks, vectors[at : at + len(chunks)], mine)
             at += len(chunks)
             after = {c.metadata["chunk_id"] for c in chunks}
             report.added.append(name)
             report.chunks_added += len(after - before)
             report.chunks_removed += len(before - after)
+
+    def _sentences(self, chunks: list[Document]) -> dict[str, list[Sentence]]:
+        """Every sentence of the chunks embedded on its own (with ``sentence_vectors``), by chunk id."""
+        if not self.settings.sentence_vectors:
+            return {}
+        spans = [
+            (c.metadata["chunk_id"], a, c.page_content[a:b]) for c in chunks for a, b in sentence_spans(c.page_content)
+        ]
+        vectors = self.embedder.encode([text for _, _, text in spans])
+        out: dict[str, list[Sentence]] = {}
+        for (cid, start, _), vec in zip(spans, vectors):
+            out.setdefault(cid, []).append(Sentence(cid, start, vec))
+        return out
 
     def remove(self, name: str) -> int:
         """Delete a document from both indexes; returns how many chunks went."""

@@ -21,6 +21,11 @@ class Settings(BaseSettings):
         "minilm", description="minilm: all-MiniLM-L6-v2 (English, fast); e5: multilingual-e5-small (Chinese+English)."
     )
     chunk_size: int = Field(1500, description="Largest chunk in characters; paragraphs are kept whole below it.")
+    sentence_vectors: bool = Field(
+        False,
+        description="Also embed every sentence; a chunk's dense score is then its best sentence's. Needed for "
+        "questions in another language than the text; costs ~2x ingest time and index size.",
+    )
     embed_context: bool = Field(True, description="Prefix the document title and section to the text that is embedded.")
     candidates: int = Field(50, description="Hits taken from each retriever (dense, BM25) before fusion.")
     fusion: Literal["rrf", "convex"] = Field(

@@ -2,11 +2,14 @@
 
 Chroma and BM25 hold the same chunks; every write goes through ``replace_document``/``remove_document`` and
 ``commit``, which keep them in step. The manifest records which embedder built the index so two are never mixed.
+With ``sentence_vectors`` a second collection holds one vector per sentence (id ``<chunk id>:<offset>``), written
+and deleted with its chunk.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import chromadb
@@ -15,12 +18,31 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
-from assistant.errors import EmbedderMismatch, UnknownDocument
+from assistant.errors import IndexMismatch, UnknownDocument
 from assistant.lexical import LexicalIndex
 from assistant.settings import Settings
 
 MANIFEST = "manifest.json"
+# Chroma refuses batches above its max_batch_size (~5,000 on SQLite); a long document has more sentences than that.
+CHROMA_BATCH = 4000
 CHUNKS = "chunks.json"
+
+
+@dataclass
+class Sentence:
+    """One sentence of a chunk with its vector; ``start`` is its offset in the chunk text."""
+
+    chunk_id: str
+    start: int
+    vector: np.ndarray
+
+    @property
+    def id(self) -> str:
+        return sentence_id(self.chunk_id, self.start)
+
+
+def sentence_id(chunk_id: str, start: int) -> str:
+    return f"{chunk_id}:{start}"
 
 
 def chroma_client(settings: Settings) -> chromadb.ClientAPI:
@@ -40,13 +62,10 @@ class Store:
         self.embedder = embedder
         self.dir = settings.index_dir
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.manifest = self._read(MANIFEST, {"embedder": embedder.name, "documents": {}})
-        if self.manifest["embedder"] != embedder.name:
-            raise EmbedderMismatch(
-                f"The index in {self.dir} was built with the {self.manifest['embedder']!r} embedder, but the settings "
-                f"ask for {embedder.name!r}. Set ASSISTANT_EMBEDDER={self.manifest['embedder']}, or rebuild: delete "
-                f"{self.dir} and run `assistant ingest` again."
-            )
+        self.manifest = self._read(
+            MANIFEST, {"embedder": embedder.name, "sentence_vectors": settings.sentence_vectors, "documents": {}}
+        )
+        self._check_layout()
         self.chunks: dict[str, dict[str, Any]] = self._read(CHUNKS, {})
         self.by_doc: dict[str, set[str]] = {}
         for cid, record in self.chunks.items():
@@ -55,7 +74,30 @@ class Store:
         self.collection = self.client.get_or_create_collection(
             settings.collection, metadata={"hnsw:space": "cosine", "embedder": embedder.name}
         )
+        self.sentences = (
+            self.client.get_or_create_collection(
+                f"{settings.collection}-sentences", metadata={"hnsw:space": "cosine", "embedder": embedder.name}
+            )
+            if settings.sentence_vectors
+            else None
+        )
         self.lexical = LexicalIndex.load(self.dir) or LexicalIndex.build([], [])
+
+    def _check_layout(self) -> None:
+        built, wanted = self.manifest["embedder"], self.embedder.name
+        if built != wanted:
+            raise IndexMismatch(
+                f"The index in {self.dir} was built with the {built!r} embedder, but the settings ask for {wanted!r}. "
+                f"Set ASSISTANT_EMBEDDER={built}, or rebuild: delete {self.dir} and run `assistant ingest` again."
+            )
+        built, wanted = self.manifest.get("sentence_vectors", False), self.settings.sentence_vectors
+        if built != wanted and self.manifest["documents"]:
+            raise IndexMismatch(
+                f"The index in {self.dir} was built {'with' if built else 'without'} sentence vectors, but the "
+                f"settings ask {'for' if wanted else 'not to use'} them. Set ASSISTANT_SENTENCE_VECTORS="
+                f"{str(built).lower()}, or rebuild: delete {self.dir} and run `assistant ingest` again."
+            )
+        self.manifest["sentence_vectors"] = wanted
 
     # -- reading ----------------------------------------------------------------------------------
     def _read(self, name: str, default: Any) -> Any:
@@ -86,10 +128,22 @@ class Store:
         got = self.collection.get(ids=chunk_ids, include=["embeddings"])
         return {cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], got["embeddings"])}
 
+    def sentence_embeddings(self, keys: list[tuple[str, int]]) -> dict[tuple[str, int], np.ndarray]:
+        """Stored sentence vectors by (chunk id, offset in the chunk); empty without sentence vectors."""
+        if self.sentences is None or not keys:
+            return {}
+        by_id = {sentence_id(*key): key for key in keys}
+        got = self.sentences.get(ids=list(by_id), include=["embeddings"])
+        return {by_id[sid]: np.asarray(vec, dtype=np.float32) for sid, vec in zip(got["ids"], got["embeddings"])}
+
     # -- writing ----------------------------------------------------------------------------------
-    def replace_document(self, doc: Document, chunks: list[Document], vectors: np.ndarray) -> None:
-        """Swap a document's chunks for new ones (its old chunks go only once the new ones are ready)."""
+    def replace_document(
+        self, doc: Document, chunks: list[Document], vectors: np.ndarray, sentences: list[Sentence] | None = None
+    ) -> None:
+        """Swap a document's chunks (and their sentences) for new ones; its old chunks go once the new ones are in."""
         name = doc.metadata["doc"]
+        if self.sentences is not None:
+            self._replace_sentences(name, sentences or [])
         old = set(self.chunk_ids(name)) - {c.metadata["chunk_id"] for c in chunks}
         ids = [c.metadata["chunk_id"] for c in chunks]
         if ids:
@@ -119,6 +173,16 @@ class Store:
             "text": doc.page_content,
         }
 
+    def _replace_sentences(self, name: str, sentences: list[Sentence]) -> None:
+        self.sentences.delete(where={"doc": name})
+        for at in range(0, len(sentences), CHROMA_BATCH):
+            batch = sentences[at : at + CHROMA_BATCH]
+            self.sentences.add(
+                ids=[s.id for s in batch],
+                embeddings=np.stack([s.vector for s in batch]),
+                metadatas=[{"doc": name, "chunk_id": s.chunk_id} for s in batch],
+            )
+
     def remove_document(self, name: str) -> int:
         if name not in self.documents:
             known = ", ".join(sorted(self.documents)[:10]) or "none"
@@ -126,6 +190,8 @@ class Store:
         ids = self.chunk_ids(name)
         if ids:
             self.collection.delete(ids=ids)
+        if self.sentences is not None:
+            self.sentences.delete(where={"doc": name})
         for cid in ids:
             del self.chunks[cid]
         del self.documents[name]

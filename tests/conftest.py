@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
 SEED_DOC = "developing-strategic-emerging-industries.txt"
+ZH_POLICY_DOCS = ROOT / "evalsets" / "zh-policy" / "docs"
 
 
 def make_settings(index_dir: Path, **overrides: object) -> Settings:
@@ -48,4 +49,13 @@ def seed_copy(tmp_path: Path) -> Library:
     """A private index of seeds/, free to change (built afresh: copying an open Chroma folder is not safe)."""
     lib = Library(make_settings(tmp_path / "index"))
     lib.ingest([SEEDS])
+    return lib
+
+
+@pytest.fixture(scope="session")
+def multilingual_library(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    """The multilingual setting (e5 with sentence vectors) over the English seed and the Chinese policy; read-only."""
+    index_dir = tmp_path_factory.mktemp("multilingual") / "index"
+    lib = Library(make_settings(index_dir, embedder="e5", sentence_vectors=True))
+    lib.ingest([SEEDS, ZH_POLICY_DOCS])
     return lib

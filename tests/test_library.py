@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import EmbedderMismatch, UnknownDocument
+from assistant.errors import IndexMismatch, UnknownDocument
 from assistant.library import Library
 from assistant.settings import Settings
 from tests.conftest import SEED_DOC, SEEDS, make_settings
@@ -86,5 +86,25 @@ def test_reopened_index_answers_from_disk(seed_index: Path) -> None:
 
 def test_index_refuses_a_second_embedder(seed_index: Path) -> None:
     settings: Settings = make_settings(seed_index, embedder="e5")
-    with pytest.raises(EmbedderMismatch, match="rebuild"):
+    with pytest.raises(IndexMismatch, match="rebuild"):
         Library(settings)
+
+
+def test_index_refuses_settings_without_its_sentence_vectors(seed_index: Path) -> None:
+    with pytest.raises(IndexMismatch, match="ASSISTANT_SENTENCE_VECTORS=false"):
+        Library(make_settings(seed_index, sentence_vectors=True))
+
+
+def test_sentence_vectors_follow_their_document(tmp_path: Path) -> None:
+    lib = Library(make_settings(tmp_path / "index", sentence_vectors=True))
+    memo = tmp_path / "memo.txt"
+    memo.write_text("Travel\n\nStaff may fly when the train takes over four hours. Taxis need a receipt.\n")
+    lib.ingest([memo])
+    assert lib.store.sentences.count() == 3  # the title line and two sentences
+    memo.write_text("Travel\n\nStaff may fly when the train takes over six hours.\n")
+    lib.ingest([memo])
+    assert lib.store.sentences.count() == 2
+    answer, _ = lib.ask("When may staff fly?")
+    assert "six hours" in answer.text
+    lib.remove("memo.txt")
+    assert lib.store.sentences.count() == 0

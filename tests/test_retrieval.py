@@ -6,10 +6,12 @@ from pathlib import Path
 
 from langchain_core.documents import Document
 
-from assistant.lexical import tokenize
+from assistant.lexical import script, tokenize
 from assistant.library import Library
 from assistant.retrieval import convex, rrf
 from tests.conftest import SEED_DOC
+
+ZH_DOC = "community-ev-charging-measures.txt"
 
 
 def test_rrf_rewards_agreement() -> None:
@@ -54,3 +56,28 @@ def test_chinese_query_matches_chinese_text_by_bigrams() -> None:
     tokens = tokenize("充电服务费最高是多少")
     assert "充电" in tokens and "服务" in tokens
     assert set(tokenize("充电服务费上限为每千瓦时零点八元")) & set(tokens)
+
+
+def test_chinese_question_finds_the_english_passage(multilingual_library: Library) -> None:
+    # The library holds a Chinese policy too: its passages share terms with the question, the English one does not.
+    hits = multilingual_library.search("要发展哪些前沿新材料？", k=5)
+    assert "nano-materials" in hits[0].text
+
+
+def test_english_question_finds_the_chinese_passage(multilingual_library: Library) -> None:
+    hits = multilingual_library.search("What is the maximum charging service fee?", k=3)
+    assert hits[0].doc == ZH_DOC and "充电服务费上限" in hits[0].text
+    hits = multilingual_library.search("How often must the property company inspect the charging facilities?", k=3)
+    assert any("巡查" in h.text for h in hits)  # English passages about charging facilities share words with it
+
+
+def test_script_tells_chinese_from_latin_text() -> None:
+    assert script("充电服务费上限为每千瓦时零点八元") == "zh"
+    assert script("第八条 charging fee 充电服务费上限为每千瓦时零点八元") == "zh"
+    assert script("Charging facilities (充电设施) shall be inspected every quarter by the property company.") == "latin"
+
+
+def test_sentence_vectors_score_a_chunk_by_its_best_sentence(multilingual_library: Library) -> None:
+    # The satellite sentence is one of many in a long passage: alone it outranks passages about other things.
+    hits = multilingual_library.search("文中关于卫星说了什么？", k=5, docs=[SEED_DOC])
+    assert any("satellite applications such as remote sensing" in h.text for h in hits)
