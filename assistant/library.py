@@ -60,6 +60,8 @@ class Library:
         self.store = Store(settings, self.embedder)
         self.searcher = HybridSearcher(self.store, settings)
         self.composer = Composer(self.embedder, self.store.lexical, settings, self.store.sentence_embeddings)
+        if self.store.missing_sentences:
+            self._add_missing_sentences()
 
     # -- documents ----------------------------------------------------------------------------------
     def documents(self) -> dict[str, dict]:
@@ -129,6 +131,14 @@ class Library:
         for (cid, start, _), vec in zip(spans, vectors):
             out.setdefault(cid, []).append(Sentence(cid, start, vec))
         return out
+
+    def _add_missing_sentences(self) -> None:
+        """An index built before sentence vectors were on gains them here, once, document by document."""
+        chunks = [self.store.chunk(cid) for name in self.store.documents for cid in self.store.chunk_ids(name)]
+        found = self._sentences(chunks)  # one call: many small batches would be slower
+        for name in self.store.documents:
+            self.store.add_sentences(name, [s for cid in self.store.chunk_ids(name) for s in found.get(cid, [])])
+        self.store.commit()
 
     def remove(self, name: str) -> int:
         """Delete a document from both indexes; returns how many chunks went."""

@@ -22,9 +22,9 @@ class Settings(BaseSettings):
     )
     chunk_size: int = Field(1500, description="Largest chunk in characters; paragraphs are kept whole below it.")
     sentence_vectors: bool = Field(
-        False,
-        description="Also embed every sentence; a chunk's dense score is then its best sentence's. Needed for "
-        "questions in another language than the text; costs ~2x ingest time and index size.",
+        True,
+        description="Also embed every sentence; a chunk's dense score is then its own cosine plus its best "
+        "sentence's. Needed for questions in another language than the text; costs ~2x ingest time and index size.",
     )
     embed_context: bool = Field(True, description="Prefix the document title and section to the text that is embedded.")
     candidates: int = Field(50, description="Hits taken from each retriever (dense, BM25) before fusion.")
@@ -32,8 +32,8 @@ class Settings(BaseSettings):
         "convex", description="How dense and BM25 are fused: reciprocal rank (rrf) or min-max-scaled scores (convex)."
     )
     rrf_k: int = Field(60, description="Reciprocal-rank-fusion constant: larger flattens the rank curve.")
-    dense_weight: float = Field(0.15, description="Weight of the dense ranking in the fusion.")
-    bm25_weight: float = Field(0.85, description="Weight of the BM25 ranking in the fusion.")
+    dense_weight: float = Field(0.35, description="Weight of the dense ranking in the fusion.")
+    bm25_weight: float = Field(0.65, description="Weight of the BM25 ranking in the fusion.")
     prf_terms: int = Field(0, description="Terms from the first passages added to the BM25 query (0: no feedback).")
     prf_docs: int = Field(3, description="How many first passages the feedback terms are drawn from.")
     prf_weight: float = Field(0.5, description="Weight of the feedback terms' BM25 score against the question's.")

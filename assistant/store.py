@@ -74,14 +74,25 @@ class Store:
         self.collection = self.client.get_or_create_collection(
             settings.collection, metadata={"hnsw:space": "cosine", "embedder": embedder.name}
         )
-        self.sentences = (
-            self.client.get_or_create_collection(
-                f"{settings.collection}-sentences", metadata={"hnsw:space": "cosine", "embedder": embedder.name}
-            )
-            if settings.sentence_vectors
-            else None
-        )
+        self.sentences = self._sentence_collection()
         self.lexical = LexicalIndex.load(self.dir) or LexicalIndex.build([], [])
+
+    def _sentence_collection(self) -> Any:
+        """The sentence collection when the settings ask for it; dropped when they no longer do, so it never goes
+        stale. An index built without it is missing its sentences (``missing_sentences``) until they are added."""
+        name = f"{self.settings.collection}-sentences"
+        built = self.manifest.get("sentence_vectors", False)
+        self.missing_sentences = self.settings.sentence_vectors and not built and bool(self.chunks)
+        if not self.settings.sentence_vectors:
+            if built:  # kept, it would go stale with the next change to the documents
+                self.client.delete_collection(name)
+                self.manifest["sentence_vectors"] = False
+                self._save(MANIFEST, self.manifest)
+            return None
+        self.manifest["sentence_vectors"] = True
+        return self.client.get_or_create_collection(
+            name, metadata={"hnsw:space": "cosine", "embedder": self.embedder.name}
+        )
 
     def _check_layout(self) -> None:
         built, wanted = self.manifest["embedder"], self.embedder.name
@@ -90,14 +101,6 @@ class Store:
                 f"The index in {self.dir} was built with the {built!r} embedder, but the settings ask for {wanted!r}. "
                 f"Set ASSISTANT_EMBEDDER={built}, or rebuild: delete {self.dir} and run `assistant ingest` again."
             )
-        built, wanted = self.manifest.get("sentence_vectors", False), self.settings.sentence_vectors
-        if built != wanted and self.manifest["documents"]:
-            raise IndexMismatch(
-                f"The index in {self.dir} was built {'with' if built else 'without'} sentence vectors, but the "
-                f"settings ask {'for' if wanted else 'not to use'} them. Set ASSISTANT_SENTENCE_VECTORS="
-                f"{str(built).lower()}, or rebuild: delete {self.dir} and run `assistant ingest` again."
-            )
-        self.manifest["sentence_vectors"] = wanted
 
     # -- reading ----------------------------------------------------------------------------------
     def _read(self, name: str, default: Any) -> Any:
@@ -175,6 +178,9 @@ class Store:
 
     def _replace_sentences(self, name: str, sentences: list[Sentence]) -> None:
         self.sentences.delete(where={"doc": name})
+        self.add_sentences(name, sentences)
+
+    def add_sentences(self, name: str, sentences: list[Sentence]) -> None:
         for at in range(0, len(sentences), CHROMA_BATCH):
             batch = sentences[at : at + CHROMA_BATCH]
             self.sentences.add(
@@ -203,7 +209,10 @@ class Store:
         ids = sorted(self.chunks)
         self.lexical = LexicalIndex.build(ids, [self.chunks[cid]["text"] for cid in ids])
         self.lexical.save(self.dir)
-        for name, data in ((CHUNKS, self.chunks), (MANIFEST, self.manifest)):
-            tmp = self.dir / f"{name}.tmp"
-            tmp.write_text(json.dumps(data, ensure_ascii=False))
-            tmp.replace(self.dir / name)
+        self._save(CHUNKS, self.chunks)
+        self._save(MANIFEST, self.manifest)
+
+    def _save(self, name: str, data: Any) -> None:
+        tmp = self.dir / f"{name}.tmp"
+        tmp.write_text(json.dumps(data, ensure_ascii=False))
+        tmp.replace(self.dir / name)  # atomic: a reader never sees half a file

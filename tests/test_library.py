@@ -90,9 +90,16 @@ def test_index_refuses_a_second_embedder(seed_index: Path) -> None:
         Library(settings)
 
 
-def test_index_refuses_settings_without_its_sentence_vectors(seed_index: Path) -> None:
-    with pytest.raises(IndexMismatch, match="ASSISTANT_SENTENCE_VECTORS=false"):
-        Library(make_settings(seed_index, sentence_vectors=True))
+def test_an_index_built_without_sentence_vectors_gains_them(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    Library(make_settings(index, sentence_vectors=False)).ingest([SEEDS])
+    lib = Library(make_settings(index, sentence_vectors=True))
+    assert lib.store.sentences.count() > lib.store.collection.count()  # every chunk holds several sentences
+    answer, _ = lib.ask("What does the plan say about hydrogen fuel cell vehicles?")
+    assert "hydrogen fuel cell" in answer.text
+    # Turned off again, the sentences go, so later changes to the documents cannot leave them stale.
+    assert Library(make_settings(index, sentence_vectors=False)).store.sentences is None
+    assert Library(make_settings(index, sentence_vectors=True)).store.sentences.count() > 0
 
 
 def test_sentence_vectors_follow_their_document(tmp_path: Path) -> None:
