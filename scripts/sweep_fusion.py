@@ -1,0 +1,107 @@
+"""Fusion-weight sweep over an eval index: retrieval metrics for several dense weights in one pass.
+
+    .venv/bin/python scripts/sweep_fusion.py obliqa|policyqa|scifact [--weights 0.15 0.25 0.35 0.5]
+
+Reads the index that `assistant eval` built for the set under the current settings (run that first), scores every
+chunk exactly with numpy — chunk cosine, chunk cosine + best sentence cosine, BM25 — and fuses them as
+`retrieval.convex` does (50 candidates per side, cosine min-max scaled, BM25 divided by its maximum). Metrics use
+score.py's own `first_hit` (hit@5, mrr@10) or `assistant.beir` (nDCG@10), so rows compare with the CLI's; the CLI
+searches Chroma's approximate index, so its figures can differ in the third decimal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL = ROOT.parent / "shared" / "eval"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(EVAL))
+
+from score import first_hit  # noqa: E402
+
+from assistant.beir import load_beir, ndcg_at_k  # noqa: E402
+from assistant.evaluation import _beir_files_dir, eval_index_dir  # noqa: E402
+from assistant.lexical import tokenize  # noqa: E402
+from assistant.library import Library  # noqa: E402
+from assistant.settings import get_settings  # noqa: E402
+
+CANDIDATES = 50
+
+
+def vectors(collection, ids: list[str]) -> tuple[list[str], np.ndarray, list[dict]]:  # noqa: ANN001
+    got = collection.get(ids=ids, include=["embeddings", "metadatas"]) if ids else collection.get(
+        include=["embeddings", "metadatas"]
+    )
+    return got["ids"], np.asarray(got["embeddings"], dtype=np.float32), got["metadatas"]
+
+
+def scaled(scores: np.ndarray, floor: float | None) -> np.ndarray:
+    """Top CANDIDATES of one side scaled to [0, 1] as retrieval.convex does; the rest 0."""
+    top = np.argpartition(-scores, CANDIDATES)[:CANDIDATES]
+    top = top[scores[top] > (0 if floor is not None else -np.inf)]
+    out = np.zeros_like(scores)
+    if len(top):
+        low = scores[top].min() if floor is None else floor
+        out[top] = (scores[top] - low) / ((scores[top].max() - low) or 1.0)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("set", choices=["obliqa", "policyqa", "scifact"])
+    parser.add_argument("--weights", type=float, nargs="+", default=[0.15, 0.25, 0.35, 0.5])
+    args = parser.parse_args()
+    settings = get_settings(eval_dir=ROOT / ".eval-cache")
+    beir = args.set == "scifact"
+    docs_dir = _beir_files_dir(settings, EVAL / "scifact") if beir else EVAL / args.set / "docs"
+    lib = Library(get_settings(eval_dir=ROOT / ".eval-cache", index_dir=eval_index_dir(settings, docs_dir)))
+    ids = list(lib.store.lexical.ids)
+    texts = [lib.store.chunks[c]["text"] for c in ids]
+    docs = np.array([lib.store.chunks[c]["metadata"]["doc"] for c in ids])
+    got_ids, got_vecs, _ = vectors(lib.store.collection, ids)
+    row = {c: i for i, c in enumerate(ids)}
+    chunk_vecs = np.empty_like(got_vecs)
+    chunk_vecs[[row[c] for c in got_ids]] = got_vecs  # Chroma returns its own order, not the order asked
+    _, sent_vecs, sent_meta = vectors(lib.store.sentences, [])
+    owner = np.array([row[m["chunk_id"]] for m in sent_meta])
+
+    if args.set == "scifact":
+        _, queries, qrels = load_beir(EVAL / "scifact")
+        questions = [{"id": q, "question": t} for q, t in queries.items()]
+    else:
+        lines = (EVAL / args.set / "questions.jsonl").read_text().splitlines()
+        questions = [q for q in map(json.loads, lines) if q.get("answerable", True)]
+    query_vecs = lib.embedder.encode([q["question"] for q in questions])
+    configs = [(side, w) for side in ("chunk", "chunk+sentence") for w in args.weights]
+    ranked: dict[tuple[str, float], dict[str, list[int]]] = {c: {} for c in configs}
+    for q, qv in zip(questions, query_vecs):
+        mine = docs == q["doc"] if "doc" in q else np.ones(len(ids), dtype=bool)  # PolicyQA: within its document
+        chunk = chunk_vecs @ qv
+        best = np.full(len(ids), -1.0, dtype=np.float32)
+        np.maximum.at(best, owner, sent_vecs @ qv)
+        bm25 = np.where(mine, lib.store.lexical.scores(tokenize(q["question"])), 0.0)
+        lexical = scaled(bm25, 0.0)
+        for side, w in configs:
+            dense = np.where(mine, chunk if side == "chunk" else chunk + best, -np.inf)
+            fused = np.where(mine, w * scaled(dense, None) + (1 - w) * lexical, -np.inf)
+            ranked[(side, w)][q["id"]] = list(np.argsort(-fused)[:100])
+
+    for (side, w), runs in ranked.items():
+        if args.set == "scifact":
+            results = {qid: list(dict.fromkeys(Path(docs[i]).stem for i in top)) for qid, top in runs.items()}
+            print(f"{side:15} dense {w:.2f}  nDCG@10 {ndcg_at_k(qrels, results, 10):.4f}")
+            continue
+        ranks = [first_hit(q["evidence"], [{"text": texts[i]} for i in runs[q["id"]][:10]]) for q in questions]
+        hit = sum(1 for r in ranks if r and r <= 5) / len(ranks)
+        mrr = sum(1 / r for r in ranks if r) / len(ranks)
+        print(f"{side:15} dense {w:.2f}  hit@5 {hit:.4f}  mrr@10 {mrr:.4f}")
+
+
+if __name__ == "__main__":
+    main()
