@@ -1,6 +1,7 @@
 """Speed benchmark: ingest throughput and question latency, each beside a baseline run in the same process.
 
     .venv/bin/python benchmarks/bench.py [--docs ../shared/eval/obliqa/docs] [--questions N] [--out FILE.json]
+                                         [--index DIR  (ask phase only, over an index already built)]
 
 1. Ingest: chunks/s of `Library.ingest` over the docs folder, and the ratio to plain
    `SentenceTransformer.encode` of the same chunk texts, and of the chunk and sentence texts together (the model
@@ -104,10 +105,11 @@ def main() -> None:
     parser.add_argument("--question-file", type=Path, default=EVAL / "obliqa" / "questions.jsonl")
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
+    parser.add_argument("--index", type=Path, help="ask over this existing index (of --docs) and skip the ingest phase")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        lib = Library(Settings(index_dir=Path(tmp) / "index"))
-        ingest = bench_ingest(lib, args.docs)
+        lib = Library(Settings(index_dir=args.index or Path(tmp) / "index"))
+        ingest = bench_ingest(lib, args.docs) if args.index is None else {"skipped": f"existing index {args.index}"}
         lines = args.question_file.read_text().splitlines()[: args.questions]
         ask = bench_ask(lib, [json.loads(line)["question"] for line in lines])
     result = {

@@ -61,6 +61,7 @@ def test_chinese_seed_questions_find_the_english_passages(
 @pytest.mark.slow
 @pytest.mark.skipif(not OBLIQA.exists(), reason="shared eval sets not present")
 def test_obliqa_slice_finds_the_regulation(capsys: pytest.CaptureFixture[str], eval_env: Path) -> None:
-    # The index needs the whole corpus (any passage may be the answer): ~17 min to build on 2 busy cores, then cached.
+    # The index needs the whole corpus (any passage may be the answer): ~15-20 min to build here with sentence
+    # vectors, then cached in .eval-cache/
     m = _eval(capsys, eval_env, "--questions", str(OBLIQA / "questions.jsonl"), "--limit", str(OBLIQA_SLICE))
     assert m["hit@5"] >= OBLIQA_HIT_FLOOR
