@@ -32,13 +32,20 @@ from assistant.library import Library  # noqa: E402
 from assistant.settings import get_settings  # noqa: E402
 
 CANDIDATES = 50
+PAGE = 5000
 
 
-def vectors(collection, ids: list[str]) -> tuple[list[str], np.ndarray, list[dict]]:  # noqa: ANN001
-    got = collection.get(ids=ids, include=["embeddings", "metadatas"]) if ids else collection.get(
-        include=["embeddings", "metadatas"]
-    )
-    return got["ids"], np.asarray(got["embeddings"], dtype=np.float32), got["metadatas"]
+def vectors(collection) -> tuple[list[str], np.ndarray, list[dict]]:  # noqa: ANN001
+    """Every id, vector and metadata of a collection, read in pages (SQLite caps the variables of one query)."""
+    ids: list[str] = []
+    vecs: list[np.ndarray] = []
+    metas: list[dict] = []
+    for offset in range(0, collection.count(), PAGE):
+        got = collection.get(include=["embeddings", "metadatas"], limit=PAGE, offset=offset)
+        ids += got["ids"]
+        vecs.append(np.asarray(got["embeddings"], dtype=np.float32))
+        metas += got["metadatas"]
+    return ids, np.concatenate(vecs), metas
 
 
 def scaled(scores: np.ndarray, floor: float | None) -> np.ndarray:
@@ -64,11 +71,11 @@ def main() -> None:
     ids = list(lib.store.lexical.ids)
     texts = [lib.store.chunks[c]["text"] for c in ids]
     docs = np.array([lib.store.chunks[c]["metadata"]["doc"] for c in ids])
-    got_ids, got_vecs, _ = vectors(lib.store.collection, ids)
+    got_ids, got_vecs, _ = vectors(lib.store.collection)
     row = {c: i for i, c in enumerate(ids)}
     chunk_vecs = np.empty_like(got_vecs)
     chunk_vecs[[row[c] for c in got_ids]] = got_vecs  # Chroma returns its own order, not the order asked
-    _, sent_vecs, sent_meta = vectors(lib.store.sentences, [])
+    _, sent_vecs, sent_meta = vectors(lib.store.sentences)
     owner = np.array([row[m["chunk_id"]] for m in sent_meta])
 
     if args.set == "scifact":
