@@ -81,7 +81,7 @@ def rrf(rankings: list[tuple[list[str], float]], k: int) -> dict[str, float]:
 
 
 class HybridSearcher:
-    """Dense search in Chroma and BM25 over the same chunks, fused by reciprocal rank."""
+    """Dense search in Chroma (chunks, and sentences when stored) and BM25 over the same chunks, fused."""
 
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
