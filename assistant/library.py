@@ -59,7 +59,9 @@ class Library:
         self.embedder = get_embedder(settings.embedder)
         self.store = Store(settings, self.embedder)
         self.searcher = HybridSearcher(self.store, settings)
-        self.composer = Composer(self.embedder, self.store.lexical, settings, self.store.sentence_embeddings)
+        # Without sentence vectors the composer embeds a capped few sentences per question itself.
+        stored = self.store.sentence_embeddings if self.store.sentences is not None else None
+        self.composer = Composer(self.embedder, self.store.lexical, settings, stored)
         if self.store.missing_sentences:
             self._add_missing_sentences()
 
@@ -133,7 +135,7 @@ class Library:
         return out
 
     def _add_missing_sentences(self) -> None:
-        """An index built before sentence vectors were on gains them here, once, document by document."""
+        """An index built before sentence vectors were on gains them here, once."""
         chunks = [self.store.chunk(cid) for name in self.store.documents for cid in self.store.chunk_ids(name)]
         found = self._sentences(chunks)  # one call: many small batches would be slower
         for name in self.store.documents:
