@@ -83,7 +83,8 @@ def test_answer_marker_opens_the_highlighted_passage(page, tmp_path: Path) -> No
     expect(marker).to_be_visible(timeout=SLOW)
     expect(reply).to_contain_text("mergers and acquisitions")
     expect(reply.get_by_text("Sources", exact=True)).to_be_visible()
-    assert reply.get_by_role("button", name="[1]").count() >= 2  # in the answer and in the Sources list
+    # [1] in the answer and again in the Sources list; the list draws after its heading, so wait for it.
+    expect(reply.get_by_role("button", name="[1]", exact=True).nth(1)).to_be_visible()
     page.wait_for_timeout(500)  # let the last frame settle before the picture
     page.screenshot(path=str(ARTIFACTS / "answer.png"), full_page=True)
     page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
