@@ -8,7 +8,7 @@ PORT ?= 8501
 STREAMLIT_FLAGS := --server.address 127.0.0.1 --server.port $(PORT) --server.headless true \
 	--browser.gatherUsageStats false
 
-.PHONY: run serve test chromium bench lint clean-index
+.PHONY: run serve test chromium bench lint clean-index screenshot
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ lint: $(STAMP)
 
 test: $(STAMP) chromium lint
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# The README's picture: the browser test's shot of an answer, copied only when asked for, so tests leave the tree clean.
+screenshot: $(STAMP) chromium
+	$(BIN)/pytest -q -p no:cacheprovider tests/test_browser.py -k highlighted_passage
+	cp test-artifacts/answer.png docs/screenshot.png
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py

@@ -87,7 +87,6 @@ def test_answer_marker_opens_the_highlighted_passage(page, tmp_path: Path) -> No
     expect(reply.get_by_role("button", name="[1]", exact=True).nth(1)).to_be_visible()
     page.wait_for_timeout(500)  # let the last frame settle before the picture
     page.screenshot(path=str(ARTIFACTS / "answer.png"), full_page=True)
-    page.screenshot(path=str(ROOT / "docs" / "screenshot.png"), full_page=True)
 
     sentence = sentence_before(marker)
     assert len(sentence) > 30
