@@ -7,17 +7,15 @@ through assistant.view.md_escape or a helper built on it.
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Iterator
 
 import streamlit as st
 
-from assistant import conversation, uploads, view
+from assistant import conversation
 from assistant.conversation import Turn
-from assistant.export import conversation_markdown
-from assistant.feedback import FeedbackRecord, FeedbackStore, rating_name
 from assistant.library import Library
-from assistant.overview import document_sections
+from assistant.page import uploads, view
+from assistant.page.export import conversation_markdown
+from assistant.page.feedback import FeedbackRecord, FeedbackStore, rating_name
 from assistant.retrieval import Hit
 from assistant.settings import get_settings
 
@@ -73,13 +71,6 @@ def show_passage(hit: Hit, n: int | None, highlights: list[tuple[int, int]]) -> 
 # ---------------------------------------------------------------- one turn
 
 
-def paced(pieces: Iterator[str]) -> Iterator[str]:
-    """Sentence by sentence, so a long answer reads as it arrives."""
-    for piece in pieces:
-        yield piece
-        time.sleep(0.05)
-
-
 def draw_answer(turn: Turn) -> None:
     """The answer line by line, each cited sentence followed by its [n]: a button that opens the passage."""
     with st.container(key=f"answer-{turn.id}", gap="xsmall"):
@@ -91,7 +82,7 @@ def draw_answer(turn: Turn) -> None:
                 st.markdown(row.markdown)
                 if st.button(view.citation_label(row.sentence.n), key=f"mark-{turn.id}-{i}", type="tertiary",
                              help="Open this sentence in its document"):
-                    show_passage(view.source_of(turn.answer, row.sentence).hit, row.sentence.n,
+                    show_passage(turn.answer.source(row.sentence.n).hit, row.sentence.n,
                                  [(row.sentence.start, row.sentence.end)])
 
 
@@ -101,7 +92,7 @@ def draw_sources(turn: Turn) -> None:
         with st.container(horizontal=True, vertical_alignment="center", gap="small"):
             if st.button(view.citation_label(source.n), key=f"cite-{turn.id}-{source.n}",
                          help="Open the cited passage"):
-                show_passage(source.hit, source.n, view.cited_spans(turn.answer, source.n))
+                show_passage(source.hit, source.n, turn.answer.cited_spans(source.n))
             st.markdown(view.source_label(source.hit.chunk.metadata))
 
 
@@ -123,8 +114,8 @@ def draw_feedback(turn: Turn) -> None:
     comment = st.text_input("Comment (optional)", key=f"fbc-{turn.id}", placeholder="What was right or wrong?")
     row_id, *saved = state.feedback.get(turn.id, (None, None, None))
     if saved != [rating, comment]:
-        record = FeedbackRecord(turn.question, turn.searched, turn.answer.text, turn.cited_docs, rating_name(rating),
-                                comment, id=row_id)
+        record = FeedbackRecord(turn.question, turn.searched, turn.answer.text, turn.answer.cited_docs,
+                                rating_name(rating), comment, id=row_id)
         state.feedback[turn.id] = (feedback_store.save(record), rating, comment)
     st.caption("Feedback saved — thank you.")
 
@@ -136,15 +127,7 @@ def draw_turn(turn: Turn) -> None:
         note = view.searched_note(turn)
         if note:
             st.caption(note)
-        if turn.streamed:
-            draw_answer(turn)
-        else:
-            # Streamed as text as it arrives, then drawn in the same place with its clickable [n] markers.
-            box = st.empty()
-            box.write_stream(paced(view.answer_stream(turn)))
-            turn.streamed = True
-            with box.container():
-                draw_answer(turn)
+        draw_answer(turn)  # a quoted answer is complete at once: drawn whole, with its clickable [n] markers
         if turn.answer.refused:
             draw_nearest(turn)
         else:
@@ -237,7 +220,8 @@ def queue(question: str) -> None:
 
 
 def draw_starters(box: st.delta_generator.DeltaGenerator) -> None:
-    questions = view.starter_questions(library.documents(), document_sections(library))
+    documents = library.documents()
+    questions = view.starter_questions(documents, {name: library.sections(name) for name in documents})
     if not questions:
         return
     with box.container():

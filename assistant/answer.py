@@ -1,17 +1,20 @@
-"""Extractive answers: sentences of the top passages that answer the question, each cited; refusal by code."""
+"""What a question gets back: one ``Answer`` (cited sentences, their sources, or a refusal), and its renderings.
+
+The CLI prints ``to_text``, the page's export and ``assistant ask --format markdown`` use ``to_markdown``, the eval
+run file and ``--format json`` use ``to_dict``: one answer, one place that turns it into each form.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
+from assistant.markdown import citation_label, md_escape, shorten, source_label, where
+from assistant.retrieval import Hit
 
-from assistant.chunking import sentence_spans
-from assistant.lexical import LexicalIndex, tokenize
-from assistant.retrieval import AUTHOR_QUESTION, BYLINE, Hit
-from assistant.settings import Settings
+REFUSAL = "The documents do not answer this question."
+NEAREST_LABEL = "Not an answer — nearest passages"
+NEAREST_SHOWN = 3  # nearest passages shown with a refusal
 
 
 @dataclass
@@ -29,184 +32,106 @@ class AnswerSentence:
 
 
 @dataclass
+class AnswerGroup:
+    """An overview's points from one section of one document."""
+
+    doc: str
+    title: str
+    section: str
+    sentences: list[AnswerSentence] = field(default_factory=list)
+
+
+@dataclass
 class Answer:
     question: str
     sentences: list[AnswerSentence] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
     refused: bool = False
     nearest: list[Hit] = field(default_factory=list)  # shown on a refusal, labelled as not an answer
+    hits: list[Hit] = field(default_factory=list)  # every passage retrieved for it, best first
+    answerability: float | None = None  # the score the refusal was decided on (None: nothing to score)
+    topic: str | None = None  # set for a topic overview, whose points are grouped by section
+    groups: list[AnswerGroup] = field(default_factory=list)
 
     @property
     def text(self) -> str:
         if self.refused:
-            return "The documents do not answer this question."
+            return REFUSAL
         return " ".join(f"{s.text} [{s.n}]" for s in self.sentences)
 
+    def source(self, n: int) -> Source:
+        """The source numbered [n]."""
+        return next(s for s in self.sources if s.n == n)
 
-@dataclass
-class Candidate:
-    """A sentence of a retrieved passage, scored against the question."""
-
-    rank: int  # index of its passage in the hits
-    start: int  # offsets within the passage text
-    end: int
-    text: str
-    similarity: float  # cosine to the question
-    coverage: float  # IDF-weighted share of the question's terms that the sentence holds
-
-    byline: bool = False  # a name line answering a "who wrote" question
+    def cited_spans(self, n: int) -> list[tuple[int, int]]:
+        """Offsets (in the document) of the sentences taken from source [n]."""
+        return [(s.start, s.end) for s in self.sentences if s.n == n]
 
     @property
-    def score(self) -> float:
-        if self.byline:
-            return BYLINE_SCORE
-        return self.similarity + COVERAGE_WEIGHT * self.coverage - RANK_PENALTY * self.rank
+    def cited_docs(self) -> list[str]:
+        return sorted({s.hit.doc for s in self.sources})
+
+    # -- renderings ---------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready; holds the run-file fields of ../shared/eval/README.md (``retrieved``, ``answer``,
+        ``citations`` with the full passage text, ``refused``)."""
+        cited = {s.n for s in self.sentences}
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "refused": self.refused,
+            "answerability": self.answerability,
+            "sentences": [{"text": s.text, "n": s.n, "start": s.start, "end": s.end} for s in self.sentences],
+            # Only sources a sentence actually cites: listing uncited ones would inflate citation_hit.
+            "citations": [_passage(s.hit) | {"n": s.n} for s in self.sources if s.n in cited],
+            "retrieved": [_passage(h) | {"score": float(h.score)} for h in self.hits],
+        }
+
+    def to_text(self) -> str:
+        """Plain text for a terminal: the answer and its numbered sources, or the refusal and the nearest passages."""
+        if self.refused:
+            lines = [f"{REFUSAL} The nearest passages (not an answer):"]
+            for i, hit in enumerate(self.nearest[:NEAREST_SHOWN], 1):
+                lines += [f"{i:>2}. {where(hit.chunk.metadata)} ({hit.doc})", f"    {shorten(hit.text, 200)}"]
+            return "\n".join(lines)
+        lines = [self.text, "", "Sources:"]
+        lines += [f"[{s.n}] {where(s.hit.chunk.metadata)} ({s.hit.doc})" for s in self.sources]
+        return "\n".join(lines)
+
+    def body_markdown(self) -> str:
+        """The answer itself as escaped Markdown, each sentence followed by its [n]."""
+        if self.refused:
+            return REFUSAL
+        if self.groups:
+            parts = [f"**Overview: {md_escape(self.topic or self.question)}**"]
+            for group in self.groups:
+                parts.append(f"*{md_escape(shorten(group.section, 100))}*")
+                parts.append("\n".join(f"- {_sentence_md(s)}" for s in group.sentences))
+            return "\n\n".join(parts)
+        return " ".join(_sentence_md(s) for s in self.sentences)
+
+    def to_markdown(self) -> str:
+        """The answer with its sources, each quoting the sentences taken from it; or the refusal and nearest."""
+        lines = [self.body_markdown(), ""]
+        if self.refused:
+            lines += [f"*{NEAREST_LABEL}:*", ""]
+            for i, hit in enumerate(self.nearest[:NEAREST_SHOWN], 1):
+                lines.append(f"{i}. {source_label(hit.chunk.metadata)}: {md_escape(shorten(hit.text, 300))}")
+            return "\n".join(lines) + "\n"
+        lines += ["**Sources**", ""]
+        for source in self.sources:
+            lines.append(f"{citation_label(source.n)} {source_label(source.hit.chunk.metadata)}")
+            quoted = [s.text for s in self.sentences if s.n == source.n] or [shorten(source.hit.text, 300)]
+            lines += [f"> {md_escape(' '.join(text.split()))}" for text in quoted]
+            lines.append("")
+        return "\n".join(lines)
 
 
-# Cosines are not comparable between embedders: unrelated question/passage pairs score 0.05 on MiniLM (measured on
-# PolicyQA questions vs seed passages; ~0, so left at 0 to keep its calibration) but 0.78 on e5. Similarity is
-# rescaled to (cosine - floor) / (1 - floor) so one refusal threshold serves both.
-COSINE_FLOOR = {"minilm": 0.0, "e5": 0.776}
-# A question in one script over passages in another (Chinese question, English text) shares no terms with them;
-# its coverage is taken as the typical coverage of answered seed questions (median 0.5) instead of 0.
-CROSS_SCRIPT_COVERAGE = 0.5
+def _sentence_md(sentence: AnswerSentence) -> str:
+    return f"{md_escape(sentence.text)} **{citation_label(sentence.n)}**"
 
 
-# Lexical coverage catches the exact terms a policy question hinges on (a year, a programme name) that a small
-# embedder blurs; similarity catches paraphrase. Weighted so neither alone decides.
-COVERAGE_WEIGHT = 1.0
-# A sentence joins the answer when it scores within this margin of the best one: close seconds add facts,
-# weaker ones would add citations to passages that do not hold the answer.
-SECOND_SENTENCE_MARGIN = 0.08
-# Retrieval has already judged the passages: a sentence from a lower-ranked passage must beat one from a higher
-# passage by this much per rank. Measured: citation precision on ObliQA rises, seed is unchanged (docs/evaluation.md).
-RANK_PENALTY = 0.05
-# Extra sentences come only from the passage of the best one, so an answer cites one passage: a second passage
-# is, on ObliQA, more often a neighbour that does not hold the answer than a second half of it.
-SAME_PASSAGE_ONLY = True
-# "Who wrote ...?" is answered by a byline (retrieval.BYLINE), which neither the embedder nor BM25 can match to the
-# question; a byline scores as a confident answer to such a question.
-BYLINE_SCORE = 2.0
-# Sentences this similar to one already picked repeat it.
-NEAR_DUPLICATE = 0.9
-MIN_WORDS = 3
-# Sentences embedded per question (see Composer.candidates); bounds the query-time cost.
-EMBEDDED_SENTENCES = 6
-SENTENCE_CACHE = 50_000  # vectors kept across questions (~80 MB at 384 floats)
-
-
-class Composer:
-    """Builds an extractive, cited answer from ranked hits, or refuses when they do not cover the question."""
-
-    def __init__(
-        self,
-        embedder: Any,
-        lexical: LexicalIndex,
-        settings: Settings,
-        stored: Callable[[list[tuple[str, int]]], dict[tuple[str, int], np.ndarray]] | None = None,
-    ) -> None:
-        self.embedder = embedder
-        self.lexical = lexical
-        self.settings = settings
-        self.stored = stored  # sentence vectors kept in the index (sentence_vectors): no embedding at question time
-        self._sentence_cache: dict[tuple[str, int], np.ndarray] = {}
-        self._span_cache: dict[str, list[tuple[int, int]]] = {}
-
-    def compose(self, question: str, hits: list[Hit], query_vec: np.ndarray) -> Answer:
-        top = hits[: self.settings.top_k]
-        candidates = self.candidates(question, top, query_vec)
-        if not candidates or self.answerability(candidates) < self.settings.refusal_threshold:
-            return Answer(question, refused=True, nearest=top)
-        return self._cite(question, top, self._pick(candidates))
-
-    def answerability(self, candidates: list[Candidate]) -> float:
-        """How well the best sentence covers the question: the one number the refusal is decided on."""
-        return max(c.score for c in candidates)
-
-    def candidates(self, question: str, hits: list[Hit], query_vec: np.ndarray) -> list[Candidate]:
-        """Sentences of the passages scored against the question; only the lexically most promising are embedded."""
-        q_tokens = set(tokenize(question))
-        q_weight = sum(self.lexical.idf(t) for t in q_tokens) or 1.0
-        wants_author = bool(AUTHOR_QUESTION.search(question))
-        floor = COSINE_FLOOR.get(getattr(self.embedder, "name", ""), 0.0)
-        q_cjk = _has_cjk(question)
-        out: list[Candidate] = []
-        for rank, hit in enumerate(hits):
-            for start, end in self._spans(hit):
-                text = hit.text[start:end]
-                coverage = sum(self.lexical.idf(t) for t in q_tokens & set(tokenize(text))) / q_weight
-                if q_cjk != _has_cjk(text):
-                    coverage = CROSS_SCRIPT_COVERAGE
-                byline = wants_author and bool(BYLINE.match(text))
-                out.append(Candidate(rank, start, end, text, 0.0, coverage, byline))
-        # Embedding every sentence of five long passages costs most of a second on 2 cores; the sentences that hold
-        # few of the question's terms rarely win, so only the best EMBEDDED_SENTENCES by coverage are embedded.
-        # Sentence vectors kept in the index cost nothing here, so then every sentence is scored: a question in
-        # another script has the same coverage for all, and a cap would keep the first passage's sentences only.
-        if not self.stored:
-            out.sort(key=lambda c: c.coverage - RANK_PENALTY * c.rank, reverse=True)
-            out = out[:EMBEDDED_SENTENCES]
-        for c, vec in zip(out, self._vectors(hits, out)):
-            c.similarity = (float(vec @ query_vec) - floor) / (1.0 - floor)
-        return out
-
-    def _spans(self, hit: Hit) -> list[tuple[int, int]]:
-        """Sentence spans of a passage worth scoring (short fragments say nothing, bylines excepted), cached per
-        chunk: splitting a long passage into sentences costs tens of milliseconds."""
-        cid, text = hit.chunk.metadata["chunk_id"], hit.text
-        if cid not in self._span_cache:
-            if len(self._span_cache) > SENTENCE_CACHE:
-                self._span_cache.clear()
-            self._span_cache[cid] = [
-                (s, e) for s, e in sentence_spans(text)
-                if len(text[s:e].split()) >= MIN_WORDS or _has_cjk(text[s:e]) or BYLINE.match(text[s:e])
-            ]
-        return self._span_cache[cid]
-
-    def _vectors(self, hits: list[Hit], candidates: list[Candidate]) -> list[np.ndarray]:
-        """Sentence vectors, cached by (chunk, offset): passages recur across questions."""
-        keys = [(hits[c.rank].chunk.metadata["chunk_id"], c.start) for c in candidates]
-        missing = [(k, c.text) for k, c in zip(keys, candidates) if k not in self._sentence_cache]
-        if missing:
-            if len(self._sentence_cache) > SENTENCE_CACHE:
-                self._sentence_cache.clear()
-            if self.stored:
-                self._sentence_cache.update(self.stored([k for k, _ in missing]))
-                missing = [(k, t) for k, t in missing if k not in self._sentence_cache]
-            for (key, _), vec in zip(missing, self.embedder.encode([t for _, t in missing]) if missing else ()):
-                self._sentence_cache[key] = vec
-        return [self._sentence_cache[k] for k in keys]
-
-    def _pick(self, candidates: list[Candidate]) -> list[Candidate]:
-        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
-        best = ranked[0].score
-        picked: list[Candidate] = []
-        for c in ranked:
-            if len(picked) >= self.settings.answer_sentences or c.score < best - SECOND_SENTENCE_MARGIN:
-                break
-            if SAME_PASSAGE_ONLY and c.rank != ranked[0].rank:
-                continue
-            if not any(_overlap(c.text, p.text) > NEAR_DUPLICATE for p in picked):
-                picked.append(c)
-        # Within a passage, keep document order, so the answer reads as the text does.
-        return sorted(picked, key=lambda c: (c.rank, c.start))
-
-    def _cite(self, question: str, hits: list[Hit], picked: list[Candidate]) -> Answer:
-        numbers: dict[int, int] = {}
-        sentences = []
-        for c in picked:
-            n = numbers.setdefault(c.rank, len(numbers) + 1)
-            base = hits[c.rank].chunk.metadata["start"]
-            sentences.append(AnswerSentence(c.text, n, base + c.start, base + c.end))
-        sources = [Source(n, hits[rank]) for rank, n in numbers.items()]
-        return Answer(question, sentences, sources, nearest=hits)
-
-
-def _has_cjk(text: str) -> bool:
-    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
-
-
-def _overlap(a: str, b: str) -> float:
-    """Share of the shorter sentence's words found in the other: near 1 means one repeats the other."""
-    wa, wb = set(a.lower().split()), set(b.lower().split())
-    return len(wa & wb) / max(1, min(len(wa), len(wb)))
+def _passage(hit: Hit) -> dict[str, Any]:
+    meta = hit.chunk.metadata
+    return {"text": hit.text, "doc": hit.doc, "title": meta.get("title", ""), "section": meta.get("section", ""),
+            "page": meta.get("page")}

@@ -8,6 +8,10 @@ import re
 
 from langchain_core.documents import Document
 
+from assistant.settings import Settings
+
+DEFAULT_CHUNK_SIZE: int = Settings.model_fields["chunk_size"].default  # one default, the setting's
+
 # ---------------------------------------------------------------- sentences
 
 _CJK_END = "。！？；"
@@ -209,7 +213,7 @@ def _chunk_spans(text: str, size: int) -> list[tuple[int, int, str]]:
     return chunks
 
 
-def split_document(doc: Document, chunk_size: int = 1000) -> list[Document]:
+def split_document(doc: Document, chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[Document]:
     """Chunks of ``doc`` with only scalar metadata (Chroma rejects lists and None)."""
     text = doc.page_content
     meta = doc.metadata

@@ -1,4 +1,8 @@
-"""`assistant` command line: ingest, remove, documents, search, ask, eval, feedback."""
+"""`assistant` command line: ingest, remove, documents, search, ask, eval, feedback.
+
+The library is imported inside each command, so `--help` stays fast; the model loads only for commands that need
+vectors (ingest, search, ask, eval), never for `documents` or `remove`.
+"""
 
 from __future__ import annotations
 
@@ -6,54 +10,27 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assistant.answer import Answer
-from assistant.errors import AssistantError, BadDocument
-from assistant.feedback import add_feedback_parser
-from assistant.retrieval import Hit
+from assistant.errors import AssistantError
 from assistant.settings import Settings, get_settings
 
+if TYPE_CHECKING:
+    from assistant.library import Library
+    from assistant.page.feedback import FeedbackRecord
 
-def _library(settings: Settings):  # noqa: ANN202 - imported lazily so `--help` does not load a model
+
+def _library(settings: Settings, verbose: bool = False) -> Library:
     from assistant.library import Library
 
-    return Library(settings)
-
-
-def _where(meta: dict) -> str:
-    parts = [meta["title"]]
-    if meta.get("section"):
-        parts.append(f"§ {meta['section'][:80]}")
-    if meta.get("page"):
-        parts.append(f"p. {meta['page']}")
-    return " — ".join(parts) + f" ({meta['doc']})"
-
-
-def print_hits(hits: list[Hit], width: int = 300) -> None:
-    for i, hit in enumerate(hits, 1):
-        text = " ".join(hit.text.split())
-        print(f"{i:>2}. [{hit.score:.4f}] {_where(hit.chunk.metadata)}")
-        print(f"    {text[:width]}{'…' if len(text) > width else ''}")
-
-
-def print_answer(answer: Answer) -> None:
-    if answer.refused:
-        print("The documents do not answer this question. The nearest passages (not an answer):")
-        print_hits(answer.nearest[:3], width=200)
-        return
-    print(answer.text)
-    print("\nSources:")
-    for source in answer.sources:
-        print(f"[{source.n}] {_where(source.hit.chunk.metadata)}")
+    library = Library(settings)
+    library.embedder.quiet = not verbose
+    return library
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    lib = _library(settings)
-
-    def report_error(error: BadDocument) -> None:
-        print(f"error: {error}", file=sys.stderr)
-
-    report = lib.ingest(args.paths, progress=True, on_error=report_error)
+    lib = _library(settings, args.verbose)
+    report = lib.ingest(args.paths, progress=True, on_error=lambda error: print(f"error: {error}", file=sys.stderr))
     print(report.summary())
     return 1 if report.failed else 0
 
@@ -65,7 +42,10 @@ def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
-    for name, info in sorted(_library(settings).documents().items()):
+    documents = _library(settings).documents()
+    if not documents:
+        print(f"No documents in {settings.index_dir}; add some with `assistant ingest PATH`.")
+    for name, info in sorted(documents.items()):
         pages = f", {info['pages']} pages" if info.get("pages") else ""
         print(f"{name}  [{info['type']}{pages}, {info['chunks']} chunks, ingested {info['ingested_at'][:19]}]  "
               f"{info['title']}")
@@ -73,34 +53,71 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    print_hits(_library(settings).search(args.query, args.k, args.doc))
+    from assistant.markdown import shorten, where
+
+    for i, hit in enumerate(_library(settings, args.verbose).search(args.query, args.k, args.doc), 1):
+        print(f"{i:>2}. [{hit.score:.4f}] {where(hit.chunk.metadata)} ({hit.doc})")
+        print(f"    {shorten(hit.text, 300)}")
     return 0
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    answer, _ = _library(settings).ask(args.question, args.doc)
-    print_answer(answer)
+    answer = _library(settings, args.verbose).ask(args.question, args.doc)
+    if args.format == "json":
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(answer.to_markdown() if args.format == "markdown" else answer.to_text())
     return 0
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant import evaluation
+    from assistant.evaluation import evaluate_corpus
 
-    result = evaluation.run_cli(args, settings)
+    result = evaluate_corpus(settings, questions=args.questions, docs=args.docs, beir=args.beir, method=args.method,
+                             k=args.k, limit=args.limit, run_out=args.run_out, progress=True)
     print(json.dumps(result))
     return 0
+
+
+def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.page.feedback import FeedbackStore, export
+
+    records = FeedbackStore(settings.index_dir).all()
+    if not args.export:
+        print_feedback(records)
+        return 0
+    try:
+        export(records, args.export)
+    except ValueError as error:
+        raise AssistantError(str(error)) from None
+    print(f"Exported {len(records)} feedback record(s) to {args.export}")
+    return 0
+
+
+def print_feedback(records: list[FeedbackRecord]) -> None:
+    if not records:
+        print("No feedback yet.")
+    for r in records:
+        print(f"#{r.id} {r.timestamp} [{r.rating}] {r.question}")
+        if r.searched != r.question:
+            print(f"    searched: {r.searched}")
+        print(f"    answer: {' '.join(r.answer.split())[:200]}")
+        print(f"    cited: {', '.join(r.cited_docs) or '-'}")
+        if r.comment:
+            print(f"    comment: {r.comment}")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant", description="Ask what your policy documents say, offline.")
     parser.add_argument("--index-dir", type=Path, help="index folder (default: $ASSISTANT_INDEX_DIR or ./index)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show the model's loading progress")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="add or update files and folders (TXT, MD, HTML, PDF, DOCX)")
     p.add_argument("paths", nargs="+", type=Path)
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("remove", help="delete a document (by file name) from the index")
+    p = sub.add_parser("remove", help="delete a document (by the name `documents` lists) from the index")
     p.add_argument("name")
     p.set_defaults(func=cmd_remove)
 
@@ -116,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question with numbered citations")
     p.add_argument("question")
     p.add_argument("--doc", action="append", help="restrict to this document (repeatable)")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                   help="text (default), Markdown with quoted sources, or JSON (the run-file fields)")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="answer a question set and print the metrics of ../shared/eval/README.md")
@@ -128,7 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", default="ours", help="ours (default), bm25, dense or langchain-default (baselines)")
     p.set_defaults(func=cmd_eval)
 
-    add_feedback_parser(sub)
+    p = sub.add_parser("feedback", help="print the answers' feedback, or export it to CSV / JSON Lines")
+    p.add_argument("--export", type=Path, metavar="FILE", help="write to FILE.csv or FILE.jsonl instead of printing")
+    p.set_defaults(func=cmd_feedback)
     return parser
 
 

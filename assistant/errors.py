@@ -15,8 +15,12 @@ class BadDocument(AssistantError):
 
 
 class IndexMismatch(AssistantError):
-    """The index on disk was built with other settings than those in force (another embedder, or without
-    sentence vectors); mixing them would give nonsense."""
+    """The index on disk was built with settings that shape what it stores (the embedder, the chunk size, the
+    context prefix) other than those in force; mixing old and new chunks would give nonsense."""
+
+
+class SettingsError(AssistantError):
+    """A setting that does not exist (a typo) or a value out of its range."""
 
 
 class UnknownDocument(AssistantError):

@@ -1,30 +1,40 @@
-"""The public API: one ``Library`` over one index — ingest, remove, search, ask.
+"""The public API: one ``Library`` over one index. The CLI, the page, the overview and the baselines only call it.
 
     lib = Library(get_settings())
-    lib.ingest(["seeds/"])
-    answer, hits = lib.ask("What does the plan say about hydrogen?")
+    lib.ingest(["seeds/"])                      # or lib.add_documents([...]) / lib.add_texts([...])
+    answer = lib.ask("What does the plan say about hydrogen?")
+    print(answer.to_text())
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from langchain_core.documents import Document
 from tqdm import tqdm
 
-from assistant.answer import Answer, Composer
+from assistant.answer import Answer
 from assistant.chunking import sentence_spans, split_document
-from assistant.documents import file_hash, iter_files, load_document
+from assistant.compose import Composer
+from assistant.documents import file_hash, iter_files, load_document, unique_names
 from assistant.embeddings import get_embedder
 from assistant.errors import BadDocument
-from assistant.retrieval import Hit, HybridRetriever, HybridSearcher
-from assistant.settings import Settings
+from assistant.overview import HITS as OVERVIEW_HITS
+from assistant.overview import compose_overview
+from assistant.retrieval import HybridRetriever, HybridSearcher, SearchResult, Side
+from assistant.settings import Settings, get_settings
 from assistant.store import Sentence, Store
 
 # Chunks gathered from several files before one embedding call: small files alone make small, slow batches.
 FLUSH_CHUNKS = 512
+# Questions retrieve at least this many passages: the run file asks for 10, and the page's "nearest" list and
+# the composer's top_k are drawn from them.
+MIN_HITS = 10
 
 
 @dataclass
@@ -54,54 +64,102 @@ def embedding_text(chunk: Document, with_context: bool) -> str:
 
 
 class Library:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.embedder = get_embedder(settings.embedder)
-        self.store = Store(settings, self.embedder)
-        self.searcher = HybridSearcher(self.store, settings)
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.embedder = get_embedder(self.settings.embedder)  # the model itself loads on first use
+        self._store = Store(self.settings, self.embedder)
+        self._searcher = HybridSearcher(self._store, self.settings)
         # Without sentence vectors the composer embeds a capped few sentences per question itself.
-        stored = self.store.sentence_embeddings if self.store.sentences is not None else None
-        self.composer = Composer(self.embedder, self.store.lexical, settings, stored)
-        if self.store.missing_sentences:
+        stored = self._store.sentence_embeddings if self._store.has_sentences else None
+        self._composer = Composer(self.embedder, self._store, self.settings, stored)
+        if self._store.missing_sentences:
             self._add_missing_sentences()
 
     # -- documents ----------------------------------------------------------------------------------
     def documents(self) -> dict[str, dict]:
-        return self.store.documents
+        """Name -> title, type, source, content hash, pages, chunks, chars, ingested_at (and the text)."""
+        return self._store.documents
+
+    def chunks(self, name: str) -> list[Document]:
+        """A document's chunks in document order, as LangChain Documents."""
+        chunks = [self._store.chunk(cid) for cid in self._store.chunk_ids(name)]
+        return sorted(chunks, key=lambda c: c.metadata["start"])
+
+    def sections(self, name: str) -> list[str]:
+        """A document's section headings in document order."""
+        seen: dict[str, None] = {}
+        for chunk in self.chunks(name):
+            if chunk.metadata.get("section"):
+                seen.setdefault(chunk.metadata["section"])
+        return list(seen)
+
+    def counts(self, name: str | None = None) -> dict[str, int]:
+        """Chunks held by each part of the index (records, Chroma, BM25) and sentence vectors, of one document
+        when named; the first three agree in a healthy index."""
+        return self._store.counts(name)
 
     def ingest(
         self, paths: Iterable[str | Path], progress: bool = False, on_error: Callable[[BadDocument], None] | None = None
     ) -> IngestReport:
-        """Index new and changed files; unchanged ones are skipped by content hash, bad ones reported and passed."""
+        """Index new and changed files; unchanged ones are skipped by content hash, bad ones reported and passed.
+
+        A document's name is its path under the folder given (or its file name); see ``documents.iter_files``.
+        """
         report = IngestReport()
+        taken = {name: info.get("source", "") for name, info in self.documents().items()}
+        files = unique_names(iter_files(paths), taken)
+
+        def loaded() -> Iterator[Document]:
+            for path, name in tqdm(files, desc="Ingesting", unit="file", disable=not progress):
+                try:
+                    if self._store.is_current(name, file_hash(path)):
+                        report.skipped.append(name)
+                        continue
+                    yield load_document(path, name)
+                except BadDocument as error:
+                    report.failed.append(error)
+                    if on_error:
+                        on_error(error)
+
+        return self._index(loaded(), report)
+
+    def add_documents(self, documents: Iterable[Document]) -> IngestReport:
+        """Index LangChain Documents as they are (no file reading). ``metadata["doc"]`` names each (default: its
+        ``source``, else a hash of its text); a document already indexed with the same text is skipped."""
+        report = IngestReport()
+
+        def prepared() -> Iterator[Document]:
+            for doc in documents:
+                try:
+                    doc = _complete(doc)
+                except BadDocument as error:
+                    report.failed.append(error)
+                    continue
+                if self._store.is_current(doc.metadata["doc"], doc.metadata["content_hash"]):
+                    report.skipped.append(doc.metadata["doc"])
+                else:
+                    yield doc
+
+        return self._index(prepared(), report)
+
+    def add_texts(self, texts: Iterable[str], metadatas: Iterable[dict] | None = None) -> IngestReport:
+        """Index plain texts, as LangChain's ``VectorStore.add_texts``: one document each."""
+        metas = list(metadatas) if metadatas is not None else None
+        return self.add_documents(
+            Document(page_content=text, metadata=dict(metas[i]) if metas else {}) for i, text in enumerate(texts)
+        )
+
+    def _index(self, documents: Iterable[Document], report: IngestReport) -> IngestReport:
         pending: list[tuple[Document, list[Document]]] = []
-        for path in tqdm(iter_files(paths), desc="Ingesting", unit="file", disable=not progress):
-            try:
-                prepared = self._prepare(path, report)
-            except BadDocument as error:
-                report.failed.append(error)
-                if on_error:
-                    on_error(error)
-                continue
-            if prepared:
-                pending.append(prepared)
+        for doc in documents:
+            pending.append((doc, split_document(doc, self.settings.chunk_size)))
             if sum(len(chunks) for _, chunks in pending) >= FLUSH_CHUNKS:
                 self._write(pending, report)
                 pending = []
         self._write(pending, report)
         if report.added:
-            self._commit()
+            self._store.commit()
         return report
-
-    def _prepare(self, path: Path, report: IngestReport) -> tuple[Document, list[Document]] | None:
-        try:
-            if self.store.is_current(path.name, file_hash(path)):
-                report.skipped.append(path.name)
-                return None
-        except OSError as error:
-            raise BadDocument(path, f"could not be read ({error.strerror or error})") from None
-        doc = load_document(path)
-        return doc, split_document(doc, self.settings.chunk_size)
 
     def _write(self, pending: list[tuple[Document, list[Document]]], report: IngestReport) -> None:
         if not pending:
@@ -112,9 +170,9 @@ class Library:
         at = 0
         for doc, chunks in pending:
             name = doc.metadata["doc"]
-            before = set(self.store.chunk_ids(name))
+            before = set(self._store.chunk_ids(name))
             mine = [s for c in chunks for s in sentences.get(c.metadata["chunk_id"], [])]
-            self.store.replace_document(doc, chunks, vectors[at : at + len(chunks)], mine)
+            self._store.replace_document(doc, chunks, vectors[at : at + len(chunks)], mine)
             at += len(chunks)
             after = {c.metadata["chunk_id"] for c in chunks}
             report.added.append(name)
@@ -136,30 +194,57 @@ class Library:
 
     def _add_missing_sentences(self) -> None:
         """An index built before sentence vectors were on gains them here, once."""
-        chunks = [self.store.chunk(cid) for name in self.store.documents for cid in self.store.chunk_ids(name)]
-        found = self._sentences(chunks)  # one call: many small batches would be slower
-        for name in self.store.documents:
-            self.store.add_sentences(name, [s for cid in self.store.chunk_ids(name) for s in found.get(cid, [])])
-        self.store.commit()
+        store = self._store
+        found = self._sentences([store.chunk(cid) for cid in store.chunk_ids()])  # one call: small batches are slower
+        for name in store.documents:
+            store.add_sentences(name, [s for cid in store.chunk_ids(name) for s in found.get(cid, [])])
+        store.commit()
 
     def remove(self, name: str) -> int:
-        """Delete a document from both indexes; returns how many chunks went."""
-        removed = self.store.remove_document(name)
-        self._commit()
+        """Delete a document from every part of the index; returns how many chunks went."""
+        removed = self._store.remove_document(name)
+        self._store.commit()
         return removed
 
-    def _commit(self) -> None:
-        self.store.commit()
-        self.composer.lexical = self.store.lexical
-
     # -- questions ----------------------------------------------------------------------------------
-    def search(self, query: str, k: int = 10, docs: list[str] | None = None) -> list[Hit]:
-        return self.searcher.search(query, k, docs)[0]
+    def search(self, query: str, k: int = 10, docs: list[str] | None = None, side: Side = "hybrid") -> SearchResult:
+        """The k best passages (of ``docs`` when given); ``side`` "dense" or "bm25" searches one side alone."""
+        return self._searcher.search(query, k, docs, side)
 
-    def ask(self, question: str, docs: list[str] | None = None) -> tuple[Answer, list[Hit]]:
-        """An extractive cited answer (or a refusal) and the ranked hits it was drawn from."""
-        hits, query_vec = self.searcher.search(question, max(10, self.settings.top_k), docs)
-        return self.composer.compose(question, hits, query_vec), hits
+    def ask(self, question: str, docs: list[str] | None = None, side: Side = "hybrid") -> Answer:
+        """An extractive cited answer, or a refusal decided by code; it carries the ranked hits it was drawn from."""
+        found = self.search(question, max(MIN_HITS, self.settings.top_k), docs, side)
+        return self._composer.compose(question, found)
+
+    def overview(self, topic: str, docs: list[str] | None = None, question: str | None = None) -> Answer:
+        """What the documents say about ``topic``: cited points grouped by document section (``Answer.groups``)."""
+        return compose_overview(self._composer, topic, self.search(topic, OVERVIEW_HITS, docs), question)
 
     def as_retriever(self, k: int = 5, docs: list[str] | None = None) -> HybridRetriever:
-        return HybridRetriever(searcher=self.searcher, k=k, docs=docs)
+        """The hybrid search as a LangChain retriever."""
+        return HybridRetriever(searcher=self._searcher, k=k, docs=docs)
+
+    def vectorstore(self) -> Any:
+        """The chunk collection as a ``langchain_chroma.Chroma`` vector store (dense search only)."""
+        return self._store.vectorstore()
+
+
+def _complete(doc: Document) -> Document:
+    """A Document with the metadata the index needs, defaults filled in from its text."""
+    text = doc.page_content
+    meta = dict(doc.metadata)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    name = str(meta.get("doc") or Path(str(meta.get("source") or "")).name or f"text-{digest[:12]}")
+    if not text.strip():
+        raise BadDocument(name, "is empty")
+    first_line = next((line.strip() for line in text.splitlines() if line.strip()), name)
+    meta = {
+        "title": first_line[:200],
+        "type": "text",
+        "source": "",
+        "content_hash": digest,
+        "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **meta,
+        "doc": name,
+    }
+    return Document(page_content=text, metadata=meta)

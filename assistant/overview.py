@@ -1,16 +1,17 @@
 """Topic overviews: what the documents say about a topic, one cited point per document section.
 
 A plain answer takes the few best sentences wherever they are; an overview spreads over the document's structure,
-so a reader sees each section's take on the topic.
+so a reader sees each section's take on the topic. It scores, refuses and cites through the same composer as an
+answer; only the choice of sentences differs.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
-from assistant.answer import Answer, AnswerSentence, Candidate, Source
-from assistant.retrieval import Hit
+from assistant.answer import Answer, AnswerGroup
+from assistant.compose import Candidate, Composer
+from assistant.retrieval import Hit, SearchResult
 
 _OVERVIEW = re.compile(
     r"^\s*(?:what\s+(?:does|do|did)\s+.{1,100}?\s+say\s+(?:about|on|regarding)\s+"
@@ -27,21 +28,6 @@ SECOND_MARGIN = 0.1  # a section's second sentence must be nearly as good as its
 # threshold): sections that merely share a word with the topic stay out.
 POINT_MARGIN = 0.25
 INTRODUCTION = "Introduction"  # the label of text before the first heading
-
-
-@dataclass
-class OverviewGroup:
-    doc: str
-    title: str
-    section: str
-    sentences: list[AnswerSentence] = field(default_factory=list)
-
-
-@dataclass
-class Overview:
-    topic: str
-    answer: Answer  # all points as one cited answer (sources, refusal, export and feedback reuse it)
-    groups: list[OverviewGroup] = field(default_factory=list)
 
 
 def overview_topic(question: str) -> str | None:
@@ -62,54 +48,25 @@ def _best_per_section(candidates: list[Candidate], hits: list[Hit]) -> dict[tupl
     return grouped
 
 
-def topic_overview(library, topic: str, docs: list[str] | None = None,  # noqa: ANN001 - Library
-                   question: str | None = None) -> Overview:
+def compose_overview(composer: Composer, topic: str, found: SearchResult, question: str | None = None) -> Answer:
     """An overview of ``topic`` grouped by (document, section), in document order, each point cited with [n]."""
-    hits, query_vec = library.searcher.search(topic, HITS, docs)
-    candidates = library.composer.candidates(topic, hits, query_vec)
-    asked = question or topic
-    nearest = hits[: library.settings.top_k]
-    if not candidates:
-        return Overview(topic, Answer(asked, refused=True, nearest=nearest))
-    top = max(c.score for c in candidates)
-    if top < library.settings.refusal_threshold:
-        return Overview(topic, Answer(asked, refused=True, nearest=nearest))
-    floor = max(library.settings.refusal_threshold, top - POINT_MARGIN)
+    hits, asked = found.hits, question or topic
+    top_k = composer.settings.top_k
+    candidates = composer.candidates(topic, hits, found.query_vector)
+    best = composer.answerability(candidates)
+    if composer.refuses(best):
+        return Answer(asked, refused=True, nearest=hits[:top_k], hits=hits, answerability=best, topic=topic)
+    floor = max(composer.settings.refusal_threshold, best - POINT_MARGIN)
     chosen = [c for group in _best_per_section(candidates, hits).values() for c in group if c.score >= floor]
     chosen = sorted(chosen, key=lambda c: c.score, reverse=True)[:MAX_POINTS]
     chosen.sort(key=lambda c: (hits[c.rank].doc, hits[c.rank].chunk.metadata["start"] + c.start))
-    return _cite(topic, asked, hits, chosen)
-
-
-def _cite(topic: str, asked: str, hits: list[Hit], chosen: list[Candidate]) -> Overview:
-    numbers: dict[int, int] = {}
-    groups: dict[tuple[str, str], OverviewGroup] = {}
-    sentences: list[AnswerSentence] = []
-    for c in chosen:
+    answer = composer.cite(asked, hits, chosen)
+    answer.nearest, answer.hits, answer.answerability, answer.topic = hits[:top_k], hits, best, topic
+    groups: dict[tuple[str, str], AnswerGroup] = {}
+    for c, sentence in zip(chosen, answer.sentences):
         meta = hits[c.rank].chunk.metadata
-        n = numbers.setdefault(c.rank, len(numbers) + 1)
-        sentence = AnswerSentence(c.text, n, meta["start"] + c.start, meta["start"] + c.end)
-        sentences.append(sentence)
         key = (meta["doc"], meta["section"])
-        group = groups.setdefault(key, OverviewGroup(meta["doc"], meta["title"], meta["section"] or INTRODUCTION))
+        group = groups.setdefault(key, AnswerGroup(meta["doc"], meta["title"], meta["section"] or INTRODUCTION))
         group.sentences.append(sentence)
-    sources = [Source(n, hits[rank]) for rank, n in numbers.items()]
-    answer = Answer(asked, sentences, sources, nearest=hits[:5])
-    return Overview(topic, answer, list(groups.values()))
-
-
-def document_sections(library) -> dict[str, list[str]]:  # noqa: ANN001 - Library
-    """Each document's section headings in document order (from the chunk metadata of the index)."""
-    ordered: dict[str, list[tuple[int, str]]] = {}
-    for record in library.store.chunks.values():
-        meta = record["metadata"]
-        if meta.get("section"):
-            ordered.setdefault(meta["doc"], []).append((meta["start"], meta["section"]))
-    result: dict[str, list[str]] = {}
-    for doc, pairs in ordered.items():
-        seen: list[str] = []
-        for _, section in sorted(pairs):
-            if section not in seen:
-                seen.append(section)
-        result[doc] = seen
-    return result
+    answer.groups = list(groups.values())
+    return answer

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -48,6 +49,28 @@ class Hit:
         return self.chunk.metadata["doc"]
 
 
+@dataclass
+class SearchResult:
+    """What a search found: the ranked hits, and the query vector the answer composer reuses."""
+
+    query: str
+    hits: list[Hit]
+    query_vector: np.ndarray
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __getitem__(self, index: int) -> Hit:
+        return self.hits[index]
+
+
+Side = Literal["hybrid", "dense", "bm25"]
+SIDES: tuple[str, ...] = get_args(Side)
+
+
 def convex(scored: list[tuple[dict[str, float], float, float | None]]) -> dict[str, float]:
     """Weighted sum of each side's scores scaled to [0, 1] within its own candidates.
 
@@ -87,6 +110,8 @@ class HybridSearcher:
         self.store = store
         self.settings = settings
         self._scripts: dict[str, str] = {}
+        self._bylines: list[str] = []
+        self._bylines_at = -1  # the store version the byline list was found at
 
     def dense(self, query_vec: np.ndarray, n: int, docs: list[str] | None) -> dict[str, float]:
         """Chunk id → cosine similarity, best first (Chroma's cosine space returns distance = 1 - cosine).
@@ -95,9 +120,8 @@ class HybridSearcher:
         the one English sentence that answers it far better than a 1,500-character passage (seed-zh hit@5
         0.72 → 1.0); the chunk's own cosine keeps what a passage says as a whole (docs/evaluation.md).
         """
-        got = self._query(self.store.collection, query_vec, n, docs, [])
-        chunk = {cid: 1.0 - dist for cid, dist in zip(got["ids"], got["distances"])}
-        if self.store.sentences is None:
+        chunk = self.store.query_chunks(query_vec, n, docs)
+        if not self.store.has_sentences:
             return chunk
         sentence = self._best_sentences(query_vec, n, docs)
         ids = list(dict.fromkeys([*sentence, *chunk]))
@@ -108,55 +132,49 @@ class HybridSearcher:
         return dict(sorted(both.items(), key=lambda item: item[1], reverse=True)[:n])
 
     def _best_sentences(self, query_vec: np.ndarray, n: int, docs: list[str] | None) -> dict[str, float]:
-        got = self._query(self.store.sentences, query_vec, n * SENTENCES_PER_CHUNK, docs, ["metadatas"])
         best: dict[str, float] = {}
-        for meta, dist in zip(got["metadatas"], got["distances"]):
-            best.setdefault(meta["chunk_id"], 1.0 - dist)  # results come best first
+        for cid, cosine in self.store.query_sentences(query_vec, n * SENTENCES_PER_CHUNK, docs):
+            best.setdefault(cid, cosine)  # results come best first
         return dict(list(best.items())[:n])
-
-    @staticmethod
-    def _query(collection: Any, query_vec: np.ndarray, n: int, docs: list[str] | None, include: list[str]) -> dict:
-        count = collection.count()
-        if not count:
-            return {"ids": [], "distances": [], "metadatas": []}
-        where = {"doc": {"$in": docs}} if docs else None
-        got = collection.query(
-            query_embeddings=[query_vec], n_results=min(n, count), where=where, include=["distances", *include]
-        )
-        return {key: got[key][0] for key in ("ids", "distances", *include)}
 
     def lexical(self, query: str, n: int, docs: list[str] | None) -> dict[str, float]:
         """Chunk id → BM25 score, best first, over the chunks of ``docs`` when given."""
-        return self._top(self.store.lexical.scores(tokenize(query)), n, docs)
+        return self._top(self.store.lexical_scores(tokenize(query)), n, docs)
 
     def _top(self, scores: np.ndarray, n: int, docs: list[str] | None) -> dict[str, float]:
         """The n best-scoring chunks (of ``docs`` when given), id → score, best first."""
-        lex = self.store.lexical
+        ids = self.store.lexical_ids()
         if docs:
-            wanted = set(docs)
-            mask = np.array([self.store.chunks[cid]["metadata"]["doc"] in wanted for cid in lex.ids], dtype=bool)
-            scores = np.where(mask, scores, 0.0)
+            scores = np.where(self.store.in_documents(docs), scores, 0.0)
         top = np.argsort(-scores)[:n]
-        return {lex.ids[i]: float(scores[i]) for i in top if scores[i] > 0}
+        return {ids[i]: float(scores[i]) for i in top if scores[i] > 0}
 
-    def search(self, query: str, k: int = 10, docs: list[str] | None = None) -> tuple[list[Hit], np.ndarray]:
-        """The k best chunks for the query, and the query vector (the answer composer reuses it)."""
+    def search(self, query: str, k: int = 10, docs: list[str] | None = None, side: Side = "hybrid") -> SearchResult:
+        """The k best chunks for the query, with the query vector (the answer composer reuses it).
+
+        ``side`` is "hybrid" (the product), or "dense" / "bm25" alone (the baselines that show what fusion adds).
+        """
+        if side not in SIDES:
+            raise ValueError(f"unknown side {side!r}; choose one of {', '.join(SIDES)}")
         s = self.settings
         query_vec = self.store.embedder.encode_query(query)
         n = max(s.candidates, k)
-        dense = self.dense(query_vec, n, docs)
-        lexical = self.lexical(query, n, docs)
-        fused = self.fuse(dense, lexical, query)
-        if s.prf_terms and fused:
-            lexical = self.expanded_lexical(query, sorted(fused, key=fused.get, reverse=True), n, docs)
+        dense = self.dense(query_vec, n, docs) if side != "bm25" else {}
+        lexical = self.lexical(query, n, docs) if side != "dense" else {}
+        if side == "hybrid":
             fused = self.fuse(dense, lexical, query)
-        if AUTHOR_QUESTION.search(query):
-            top = max(fused.values(), default=0.0)
-            fused.update({cid: top + 1.0 for cid in self.byline_chunks(docs)})
+            if s.prf_terms and fused:
+                lexical = self.expanded_lexical(query, sorted(fused, key=fused.get, reverse=True), n, docs)
+                fused = self.fuse(dense, lexical, query)
+            if AUTHOR_QUESTION.search(query):
+                top = max(fused.values(), default=0.0)
+                fused.update({cid: top + 1.0 for cid in self.byline_chunks(docs)})
+        else:
+            fused = dict(dense or lexical)
         best = sorted(fused, key=fused.get, reverse=True)[:k]
         self.fill_dense(best, dense, query_vec)
         hits = [Hit(self.store.chunk(cid), fused[cid], dense.get(cid), lexical.get(cid)) for cid in best]
-        return hits, query_vec
+        return SearchResult(query, hits, query_vec)
 
     def fuse(self, dense: dict[str, float], lexical: dict[str, float], query: str = "") -> dict[str, float]:
         """One score per chunk from the two rankings, by the configured fusion.
@@ -180,7 +198,7 @@ class HybridSearcher:
     def _script(self, chunk_id: str) -> str:
         """The script of a chunk's text, computed once per chunk."""
         if chunk_id not in self._scripts:  # chunk ids hash their text, so an entry never goes stale
-            self._scripts[chunk_id] = script(self.store.chunks[chunk_id]["text"])
+            self._scripts[chunk_id] = script(self.store.text(chunk_id))
         return self._scripts[chunk_id]
 
     def expanded_lexical(self, query: str, ranked: list[str], n: int, docs: list[str] | None) -> dict[str, float]:
@@ -188,44 +206,44 @@ class HybridSearcher:
 
         Regulatory questions paraphrase the rule they ask about; the top passages carry its exact vocabulary.
         """
-        s, lex = self.settings, self.store.lexical
+        s, store = self.settings, self.store
         q_tokens = tokenize(query)
         weights: dict[str, float] = {}
         for cid in ranked[: s.prf_docs]:
-            for token, tf in Counter(tokenize(self.store.chunks[cid]["text"])).items():
+            for token, tf in Counter(tokenize(store.text(cid))).items():
                 if token not in q_tokens:
-                    weights[token] = weights.get(token, 0.0) + (1 + math.log(tf)) * lex.idf(token)
+                    weights[token] = weights.get(token, 0.0) + (1 + math.log(tf)) * store.idf(token)
         extra = sorted(weights, key=weights.get, reverse=True)[: s.prf_terms]
-        base = lex.scores(q_tokens)
-        scores = base + s.prf_weight * lex.scores(extra) / max(1, len(extra)) if extra else base
+        base = store.lexical_scores(q_tokens)
+        scores = base + s.prf_weight * store.lexical_scores(extra) / max(1, len(extra)) if extra else base
         return self._top(scores, n, docs)
 
     def byline_chunks(self, docs: list[str] | None) -> list[str]:
         """Chunks holding a byline sentence (of ``docs`` when given); found once per index state, then cached."""
-        lex = self.store.lexical
-        if getattr(self, "_bylines_for", None) is not lex:
-            texts = {cid: self.store.chunks[cid]["text"] for cid in lex.ids}
+        store = self.store
+        if self._bylines_at != store.version:
+            texts = {cid: store.text(cid) for cid in store.chunk_ids()}
             self._bylines = [
                 cid for cid, text in texts.items() if any(BYLINE.match(text[a:b]) for a, b in sentence_spans(text))
             ]
-            self._bylines_for = lex
+            self._bylines_at = store.version
         wanted = set(docs or ())
-        return [cid for cid in self._bylines if not wanted or self.store.chunks[cid]["metadata"]["doc"] in wanted]
+        return [cid for cid in self._bylines if not wanted or store.doc_of(cid) in wanted]
 
     def fill_dense(self, ids: list[str], dense: dict[str, float], query_vec: np.ndarray) -> None:
         """Chunks found only by BM25 still get a cosine, which the refusal decision needs."""
         missing = [cid for cid in ids if cid not in dense]
-        for cid, vec in self.store.embeddings(missing).items() if missing else ():
+        for cid, vec in self.store.embeddings(missing).items():
             dense[cid] = float(vec @ query_vec)
 
 
 class HybridRetriever(BaseRetriever):
     """The hybrid search as a LangChain retriever, so it drops into chains users already have."""
 
-    searcher: Any
+    searcher: Any  # a HybridSearcher (pydantic cannot validate the class itself)
     k: int = 5
     docs: list[str] | None = None
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        hits, _ = self.searcher.search(query, self.k, self.docs)
+        hits = self.searcher.search(query, self.k, self.docs).hits
         return [Document(page_content=h.text, metadata={**h.chunk.metadata, "score": h.score}) for h in hits]

@@ -26,6 +26,8 @@ MANIFEST = "manifest.json"
 # Chroma refuses batches above its max_batch_size (~5,000 on SQLite); a long document has more sentences than that.
 CHROMA_BATCH = 4000
 CHUNKS = "chunks.json"
+# Settings that shape what is stored: opening an index with other values would mix old and new chunks.
+LAYOUT = ("chunk_size", "embed_context")
 
 
 @dataclass
@@ -57,14 +59,14 @@ def chroma_client(settings: Settings) -> chromadb.ClientAPI:
 
 
 class Store:
+    """The index of one folder (or one Chroma server collection); other modules read it through its methods."""
+
     def __init__(self, settings: Settings, embedder: Embeddings) -> None:
         self.settings = settings
         self.embedder = embedder
         self.dir = settings.index_dir
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.manifest = self._read(
-            MANIFEST, {"embedder": embedder.name, "sentence_vectors": settings.sentence_vectors, "documents": {}}
-        )
+        self.manifest = self._read(MANIFEST, {"embedder": embedder.name, "documents": {}})
         self._check_layout()
         self.chunks: dict[str, dict[str, Any]] = self._read(CHUNKS, {})
         self.by_doc: dict[str, set[str]] = {}
@@ -75,7 +77,9 @@ class Store:
             settings.collection, metadata={"hnsw:space": "cosine", "embedder": embedder.name}
         )
         self.sentences = self._sentence_collection()
-        self.lexical = LexicalIndex.load(self.dir) or LexicalIndex.build([], [])
+        self._lexical = LexicalIndex.load(self.dir) or LexicalIndex.build([], [])
+        self.version = 0  # goes up with every commit, so readers can cache what they derive from the chunks
+        self._masks: dict[tuple[str, ...], np.ndarray] = {}
 
     def _sentence_collection(self) -> Any:
         """The sentence collection when the settings ask for it; dropped when they no longer do, so it never goes
@@ -95,11 +99,17 @@ class Store:
         )
 
     def _check_layout(self) -> None:
-        built, wanted = self.manifest["embedder"], self.embedder.name
-        if built != wanted:
+        """The settings that shape what is stored must be those the index was built with (recorded on first use)."""
+        wanted = {"embedder": self.embedder.name, **{key: getattr(self.settings, key) for key in LAYOUT}}
+        for key, value in wanted.items():
+            built = self.manifest.setdefault(key, value)  # an index from before a key was recorded adopts it
+            if built == value:
+                continue
+            env = f"ASSISTANT_{key.upper()}"
             raise IndexMismatch(
-                f"The index in {self.dir} was built with the {built!r} embedder, but the settings ask for {wanted!r}. "
-                f"Set ASSISTANT_EMBEDDER={built}, or rebuild: delete {self.dir} and run `assistant ingest` again."
+                f"The index in {self.dir} was built with {env}={built}, but the settings ask for {value}. "
+                f"Set {env}={built}, or rebuild the index with the new value: delete {self.dir} (keep its uploads/ "
+                "folder) and run `assistant ingest` again (`make clean-index run` for the default index)."
             )
 
     # -- reading ----------------------------------------------------------------------------------
@@ -118,8 +128,70 @@ class Store:
         record = self.chunks[chunk_id]
         return Document(page_content=record["text"], metadata=record["metadata"], id=chunk_id)
 
-    def chunk_ids(self, name: str) -> list[str]:
-        return sorted(self.by_doc.get(name, ()))
+    def text(self, chunk_id: str) -> str:
+        return self.chunks[chunk_id]["text"]
+
+    def doc_of(self, chunk_id: str) -> str:
+        return self.chunks[chunk_id]["metadata"]["doc"]
+
+    def chunk_ids(self, name: str | None = None) -> list[str]:
+        """A document's chunk ids, or every chunk's, sorted."""
+        return sorted(self.by_doc.get(name, ()) if name is not None else self.chunks)
+
+    def counts(self, name: str | None = None) -> dict[str, int]:
+        """How many chunks each part of the index holds (of one document when named); all but ``sentences`` agree
+        in a healthy index."""
+        if name is None:
+            return {
+                "records": len(self.chunks),
+                "chroma": self.collection.count(),
+                "bm25": len(self._lexical.ids),
+                "sentences": self.sentences.count() if self.sentences is not None else 0,
+            }
+        where = {"doc": name}
+        return {
+            "records": len(self.by_doc.get(name, ())),
+            "chroma": len(self.collection.get(where=where, include=[])["ids"]),
+            "bm25": sum(1 for cid in self._lexical.ids if cid in self.chunks and self.doc_of(cid) == name),
+            "sentences": len(self.sentences.get(where=where, include=[])["ids"]) if self.sentences is not None else 0,
+        }
+
+    # -- word statistics (BM25) -------------------------------------------------------------------
+    def idf(self, token: str) -> float:
+        return self._lexical.idf(token)
+
+    def lexical_ids(self) -> list[str]:
+        """Chunk ids in the row order of ``lexical_scores``."""
+        return self._lexical.ids
+
+    def lexical_scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every chunk for the query tokens, in ``lexical_ids`` order."""
+        return self._lexical.scores(tokens)
+
+    def in_documents(self, docs: list[str]) -> np.ndarray:
+        """Boolean mask over ``lexical_ids``: the chunks of ``docs``; cached until the next commit."""
+        key = tuple(sorted(docs))
+        if key not in self._masks:
+            wanted = set(docs)
+            self._masks[key] = np.array([self.doc_of(cid) in wanted for cid in self._lexical.ids], dtype=bool)
+        return self._masks[key]
+
+    # -- vectors ----------------------------------------------------------------------------------
+    @property
+    def has_sentences(self) -> bool:
+        return self.sentences is not None
+
+    def query_chunks(self, query_vec: np.ndarray, n: int, docs: list[str] | None) -> dict[str, float]:
+        """Chunk id -> cosine to the query, best first (Chroma's cosine space returns distance = 1 - cosine)."""
+        got = _query(self.collection, query_vec, n, docs, [])
+        return {cid: 1.0 - dist for cid, dist in zip(got["ids"], got["distances"])}
+
+    def query_sentences(self, query_vec: np.ndarray, n: int, docs: list[str] | None) -> list[tuple[str, float]]:
+        """(chunk id, cosine) of the n sentences nearest the query, best first; empty without sentence vectors."""
+        if self.sentences is None:
+            return []
+        got = _query(self.sentences, query_vec, n, docs, ["metadatas"])
+        return [(meta["chunk_id"], 1.0 - dist) for meta, dist in zip(got["metadatas"], got["distances"])]
 
     def vectorstore(self):  # noqa: ANN201 - langchain_chroma is imported lazily: only users who ask pay for it
         """The same collection as a LangChain ``Chroma`` vector store, for users who want the usual interface."""
@@ -128,6 +200,8 @@ class Store:
         return Chroma(client=self.client, collection_name=self.settings.collection, embedding_function=self.embedder)
 
     def embeddings(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        if not chunk_ids:
+            return {}
         got = self.collection.get(ids=chunk_ids, include=["embeddings"])
         return {cid: np.asarray(vec, dtype=np.float32) for cid, vec in zip(got["ids"], got["embeddings"])}
 
@@ -207,8 +281,10 @@ class Store:
     def commit(self) -> None:
         """Rebuild BM25 from the chunk store and write everything, so the two indexes never drift apart."""
         ids = sorted(self.chunks)
-        self.lexical = LexicalIndex.build(ids, [self.chunks[cid]["text"] for cid in ids])
-        self.lexical.save(self.dir)
+        self._lexical = LexicalIndex.build(ids, [self.chunks[cid]["text"] for cid in ids])
+        self._lexical.save(self.dir)
+        self.version += 1
+        self._masks.clear()
         self._save(CHUNKS, self.chunks)
         self._save(MANIFEST, self.manifest)
 
@@ -216,3 +292,15 @@ class Store:
         tmp = self.dir / f"{name}.tmp"
         tmp.write_text(json.dumps(data, ensure_ascii=False))
         tmp.replace(self.dir / name)  # atomic: a reader never sees half a file
+
+
+def _query(collection: Any, query_vec: np.ndarray, n: int, docs: list[str] | None, include: list[str]) -> dict:
+    """The n nearest records (of ``docs`` when given) of one collection, as flat lists."""
+    count = collection.count()
+    if not count:
+        return {"ids": [], "distances": [], **{key: [] for key in include}}
+    where = {"doc": {"$in": docs}} if docs else None
+    got = collection.query(
+        query_embeddings=[query_vec], n_results=min(n, count), where=where, include=["distances", *include]
+    )
+    return {key: got[key][0] for key in ("ids", "distances", *include)}

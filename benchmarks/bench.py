@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.chunking import sentence_spans, split_document  # noqa: E402
 from assistant.documents import iter_files, load_document  # noqa: E402
+from assistant.evaluation import load_jsonl  # noqa: E402
 from assistant.library import Library, embedding_text  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
@@ -47,7 +48,8 @@ def timed(fn, *args, **kwargs) -> tuple[float, object]:  # noqa: ANN001
 
 
 def bench_ingest(lib: Library, docs: Path) -> dict:
-    chunks = [c for p in iter_files([docs]) for c in split_document(load_document(p), lib.settings.chunk_size)]
+    files = iter_files([docs])
+    chunks = [c for p, name in files for c in split_document(load_document(p, name), lib.settings.chunk_size)]
     texts = [c.page_content for c in chunks]
     sentences = [t[a:b] for t in texts for a, b in sentence_spans(t)] if lib.settings.sentence_vectors else []
     model = lib.embedder.model  # the plain SentenceTransformer the library wraps
@@ -74,7 +76,7 @@ def bench_ingest(lib: Library, docs: Path) -> dict:
 
 
 def bench_ask(lib: Library, questions: list[str]) -> dict:
-    vectorstore = lib.store.vectorstore()
+    vectorstore = lib.vectorstore()
     lib.ask(questions[0])  # warm-up
     vectorstore.similarity_search(questions[0], k=5)
     ours, plain = [], []
@@ -110,8 +112,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         lib = Library(Settings(index_dir=args.index or Path(tmp) / "index"))
         ingest = bench_ingest(lib, args.docs) if args.index is None else {"skipped": f"existing index {args.index}"}
-        lines = args.question_file.read_text().splitlines()[: args.questions]
-        ask = bench_ask(lib, [json.loads(line)["question"] for line in lines])
+        questions = load_jsonl(args.question_file)[: args.questions]
+        ask = bench_ask(lib, [q["question"] for q in questions])
     result = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),

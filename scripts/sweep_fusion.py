@@ -5,14 +5,13 @@
 Reads the index that `assistant eval` built for the set under the current settings (run that first), scores every
 chunk exactly with numpy — chunk cosine, chunk cosine + best sentence cosine, BM25 — and fuses them as
 `retrieval.convex` does (50 candidates per side, cosine min-max scaled, BM25 divided by its maximum). Metrics use
-score.py's own `first_hit` (hit@5, mrr@10) or `assistant.beir` (nDCG@10), so rows compare with the CLI's; the CLI
+score.py's own `first_hit` (hit@5, mrr@10) or `assistant.evaluation` (nDCG@10), so rows compare with the CLI's; the CLI
 searches Chroma's approximate index, so its figures can differ in the third decimal.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -25,11 +24,13 @@ sys.path.insert(0, str(EVAL))
 
 from score import first_hit  # noqa: E402
 
-from assistant.beir import load_beir, ndcg_at_k  # noqa: E402
-from assistant.evaluation import _beir_files_dir, eval_index_dir  # noqa: E402
+from assistant.embeddings import get_embedder  # noqa: E402
+from assistant.evaluation import eval_index_dir, load_beir, load_jsonl, ndcg_at_k  # noqa: E402
+from assistant.evaluation.runs import _beir_files_dir  # noqa: E402
 from assistant.lexical import tokenize  # noqa: E402
-from assistant.library import Library  # noqa: E402
+from assistant.retrieval import scaled as scaled_scores  # noqa: E402
 from assistant.settings import get_settings  # noqa: E402
+from assistant.store import Store  # noqa: E402
 
 CANDIDATES = 50
 PAGE = 5000
@@ -49,13 +50,12 @@ def vectors(collection) -> tuple[list[str], np.ndarray, list[dict]]:  # noqa: AN
 
 
 def scaled(scores: np.ndarray, floor: float | None) -> np.ndarray:
-    """Top CANDIDATES of one side scaled to [0, 1] as retrieval.convex does; the rest 0."""
+    """Top CANDIDATES of one side scaled to [0, 1] by retrieval's own scaling; the rest 0."""
     top = np.argpartition(-scores, CANDIDATES)[:CANDIDATES]
     top = top[scores[top] > (0 if floor is not None else -np.inf)]
     out = np.zeros_like(scores)
-    if len(top):
-        low = scores[top].min() if floor is None else floor
-        out[top] = (scores[top] - low) / ((scores[top].max() - low) or 1.0)
+    for i, value in scaled_scores({int(i): float(scores[i]) for i in top}, floor).items():
+        out[i] = value
     return out
 
 
@@ -67,24 +67,24 @@ def main() -> None:
     settings = get_settings(eval_dir=ROOT / ".eval-cache")
     beir = args.set == "scifact"
     docs_dir = _beir_files_dir(settings, EVAL / "scifact") if beir else EVAL / args.set / "docs"
-    lib = Library(get_settings(eval_dir=ROOT / ".eval-cache", index_dir=eval_index_dir(settings, docs_dir)))
-    ids = list(lib.store.lexical.ids)
-    texts = [lib.store.chunks[c]["text"] for c in ids]
-    docs = np.array([lib.store.chunks[c]["metadata"]["doc"] for c in ids])
-    got_ids, got_vecs, _ = vectors(lib.store.collection)
+    embedder = get_embedder(settings.embedder)
+    store = Store(get_settings(eval_dir=ROOT / ".eval-cache", index_dir=eval_index_dir(settings, docs_dir)), embedder)
+    ids = list(store.lexical_ids())
+    texts = [store.text(c) for c in ids]
+    docs = np.array([store.doc_of(c) for c in ids])
+    got_ids, got_vecs, _ = vectors(store.collection)
     row = {c: i for i, c in enumerate(ids)}
     chunk_vecs = np.empty_like(got_vecs)
     chunk_vecs[[row[c] for c in got_ids]] = got_vecs  # Chroma returns its own order, not the order asked
-    _, sent_vecs, sent_meta = vectors(lib.store.sentences)
+    _, sent_vecs, sent_meta = vectors(store.sentences)
     owner = np.array([row[m["chunk_id"]] for m in sent_meta])
 
     if args.set == "scifact":
         _, queries, qrels = load_beir(EVAL / "scifact")
         questions = [{"id": q, "question": t} for q, t in queries.items()]
     else:
-        lines = (EVAL / args.set / "questions.jsonl").read_text().splitlines()
-        questions = [q for q in map(json.loads, lines) if q.get("answerable", True)]
-    query_vecs = lib.embedder.encode([q["question"] for q in questions])
+        questions = [q for q in load_jsonl(EVAL / args.set / "questions.jsonl") if q.get("answerable", True)]
+    query_vecs = embedder.encode([q["question"] for q in questions])
     configs = [(side, w) for side in ("chunk", "chunk+sentence") for w in args.weights]
     ranked: dict[tuple[str, float], dict[str, list[int]]] = {c: {} for c in configs}
     for q, qv in zip(questions, query_vecs):
@@ -92,7 +92,7 @@ def main() -> None:
         chunk = chunk_vecs @ qv
         best = np.full(len(ids), -1.0, dtype=np.float32)
         np.maximum.at(best, owner, sent_vecs @ qv)
-        bm25 = np.where(mine, lib.store.lexical.scores(tokenize(q["question"])), 0.0)
+        bm25 = np.where(mine, store.lexical_scores(tokenize(q["question"])), 0.0)
         lexical = scaled(bm25, 0.0)
         for side, w in configs:
             dense = np.where(mine, chunk if side == "chunk" else chunk + best, -np.inf)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from assistant import view
-from assistant.feedback import FeedbackStore
 from assistant.library import Library
+from assistant.page import view
+from assistant.page.feedback import FeedbackStore
 from tests.conftest import ROOT, SEED_DOC, SEEDS, make_settings
 from tests.test_uploads import BICYCLE, make_docx
 
@@ -200,7 +200,10 @@ def test_upload_a_docx_ask_about_it_then_delete_it(tmp_path: Path, monkeypatch: 
     at.sidebar.button(key="delete-commuting.docx").click().run()
     assert any("Deleted commuting\\.docx" in s.value for s in at.sidebar.success)
     assert "commuting.docx" not in Library(make_settings(index)).documents()
-    assert not at.sidebar.button(key="delete-" + SEED_DOC).disabled
+    # Only the deleted document went: the seed is still indexed and still listed with its own Delete button.
+    assert SEED_DOC in Library(make_settings(index)).documents()
+    deletes = [b.key for b in at.sidebar.button if (b.key or "").startswith("delete-")]
+    assert sorted(deletes) == sorted(["delete-" + LEAVE, "delete-" + SEED_DOC])
 
 
 def test_bad_upload_shows_its_problem_and_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -65,7 +65,7 @@ def test_subject_of_a_question() -> None:
 
 def test_standalone_follow_up_retrieves_the_hydrogen_passage(seed_library: Library) -> None:
     searched = standalone("And what about hydrogen?", [NEV])
-    answer, _ = seed_library.ask(searched)
+    answer = seed_library.ask(searched)
     assert not answer.refused
     assert any("hydrogen fuel cell vehicles" in s.hit.text for s in answer.sources)
     assert "hydrogen fuel cell vehicles" in answer.text
@@ -73,12 +73,12 @@ def test_standalone_follow_up_retrieves_the_hydrogen_passage(seed_library: Libra
 
 def test_ask_records_the_searched_question_and_cites(seed_library: Library) -> None:
     first = ask(seed_library, "Which industries should grow during the 14th Five-Year Plan?", [])
-    assert first.searched == first.question and first.overview is None and first.answer.sources
+    assert first.searched == first.question and not first.answer.groups and first.answer.sources
     follow = ask(seed_library, "And what about hydrogen?", [NEV])
     assert follow.searched == "What does the plan say about hydrogen?"
-    assert follow.overview is not None  # "what does the plan say about X" reads as an overview request
+    assert follow.answer.topic is not None  # "what does the plan say about X" reads as an overview request
     assert "hydrogen fuel cell vehicles" in follow.answer.text
-    assert follow.cited_docs == ["developing-strategic-emerging-industries.txt"]
+    assert follow.answer.cited_docs == ["developing-strategic-emerging-industries.txt"]
 
 
 def test_off_topic_question_is_refused_with_nearest_passages(seed_library: Library) -> None:

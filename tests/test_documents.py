@@ -12,7 +12,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from assistant.chunking import split_document
-from assistant.documents import SUPPORTED_SUFFIXES, clean_text, file_hash, iter_files, load_document
+from assistant.documents import SUPPORTED_SUFFIXES, clean_text, file_hash, iter_files, load_document, unique_names
 from assistant.errors import BadDocument
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "developing-strategic-emerging-industries.txt"
@@ -225,7 +225,7 @@ def test_iter_files_expands_folders(tmp_path: Path) -> None:
         (tmp_path / name).write_text("x", encoding="utf-8")
     explicit = tmp_path / "sub" / "skip.xyz"
     found = iter_files([tmp_path, explicit])
-    assert found == sorted([tmp_path / "b.txt", tmp_path / "sub" / "a.md", explicit])
+    assert found == [(tmp_path / "b.txt", "b.txt"), (tmp_path / "sub" / "a.md", "sub/a.md"), (explicit, "skip.xyz")]
     assert set(SUPPORTED_SUFFIXES.values()) == {"txt", "md", "html", "pdf", "docx"}
 
 
@@ -307,3 +307,15 @@ def test_pdf_bytes_roundtrip_helper() -> None:
     pdf.drawString(72, 700, "Hello")
     pdf.save()
     assert "Hello" in PdfReader(io.BytesIO(buffer.getvalue())).pages[0].extract_text()
+
+
+def test_files_that_would_share_a_name_get_their_folders(tmp_path: Path) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "plan.txt").write_text("x", encoding="utf-8")
+    found = iter_files([tmp_path / "a" / "plan.txt", tmp_path / "b" / "plan.txt"])
+    assert [name for _, name in found] == ["plan.txt", "b/plan.txt"]
+    # Against the index: the same source keeps its name (a re-ingest), another file with that name is told apart.
+    taken = {"plan.txt": str((tmp_path / "a" / "plan.txt").resolve())}
+    assert unique_names([(tmp_path / "a" / "plan.txt", "plan.txt")], taken)[0][1] == "plan.txt"
+    assert unique_names([(tmp_path / "b" / "plan.txt", "plan.txt")], taken)[0][1] == "b/plan.txt"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from assistant.conversation import ask
-from assistant.export import conversation_markdown
 from assistant.library import Library
+from assistant.page.export import conversation_markdown
 
 NEV = "What does the plan say about new energy vehicles?"
 

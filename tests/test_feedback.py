@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 from pathlib import Path
 
 import pytest
 
-from assistant.feedback import FeedbackRecord, FeedbackStore, add_feedback_parser, rating_name
+from assistant.cli import main
+from assistant.page.feedback import FeedbackRecord, FeedbackStore, rating_name
 from assistant.settings import Settings
 from tests.conftest import make_settings
 
@@ -21,10 +21,7 @@ def record(**changes: object) -> FeedbackRecord:
 
 
 def run_cli(settings: Settings, *argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="assistant")
-    add_feedback_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["feedback", *argv])
-    return args.func(args, settings)
+    return main(["--index-dir", str(settings.index_dir), "feedback", *argv])
 
 
 def test_feedback_is_stored_beside_the_index(tmp_path: Path) -> None:

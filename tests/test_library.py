@@ -13,11 +13,9 @@ from tests.conftest import SEED_DOC, SEEDS, make_settings
 
 
 def counts(lib: Library, name: str) -> tuple[int, int, int]:
-    """Chunks of a document in the chunk store, in Chroma and in BM25: the three must agree."""
-    store = lib.store
-    in_chroma = len(store.collection.get(where={"doc": name})["ids"])
-    in_bm25 = sum(1 for cid in store.lexical.ids if store.chunks.get(cid, {}).get("metadata", {}).get("doc") == name)
-    return len(store.chunk_ids(name)), in_chroma, in_bm25
+    """Chunks of a document in the chunk records, in Chroma and in BM25: the three must agree."""
+    c = lib.counts(name)
+    return c["records"], c["chroma"], c["bm25"]
 
 
 def test_ingest_lists_document_with_title_and_chunks(seed_library: Library) -> None:
@@ -40,7 +38,7 @@ def test_changed_file_replaces_its_chunks(library: Library, tmp_path: Path) -> N
     doc.write_text("# Travel\n\nStaff may fly when the trip by train would take over six hours.\n")
     report = library.ingest([doc])
     assert report.added == ["memo.md"] and report.chunks_removed >= 1
-    texts = [library.store.chunks[c]["text"] for c in library.store.chunk_ids("memo.md")]
+    texts = [c.page_content for c in library.chunks("memo.md")]
     assert all("four hours" not in t for t in texts) and any("six hours" in t for t in texts)
     assert len(set(counts(library, "memo.md"))) == 1
     assert "six hours" in library.search("when may staff fly?", k=1)[0].text
@@ -50,10 +48,10 @@ def test_remove_deletes_exactly_its_chunks_from_both_indexes(seed_copy: Library,
     other = tmp_path / "other.txt"
     other.write_text("Leave policy\n\nEmployees accrue two days of annual leave per month of service.\n")
     seed_copy.ingest([other])
-    before_total = seed_copy.store.collection.count()
+    before_total = seed_copy.counts()["chroma"]
     own = counts(seed_copy, "other.txt")[0]
     assert seed_copy.remove("other.txt") == own
-    assert seed_copy.store.collection.count() == before_total - own
+    assert seed_copy.counts()["chroma"] == before_total - own
     assert counts(seed_copy, "other.txt") == (0, 0, 0)
     seed_n = seed_copy.documents()[SEED_DOC]["chunks"]
     assert counts(seed_copy, SEED_DOC) == (seed_n, seed_n, seed_n)
@@ -94,12 +92,12 @@ def test_an_index_built_without_sentence_vectors_gains_them(tmp_path: Path) -> N
     index = tmp_path / "index"
     Library(make_settings(index, sentence_vectors=False)).ingest([SEEDS])
     lib = Library(make_settings(index, sentence_vectors=True))
-    assert lib.store.sentences.count() > lib.store.collection.count()  # every chunk holds several sentences
-    answer, _ = lib.ask("What does the plan say about hydrogen fuel cell vehicles?")
+    assert lib.counts()["sentences"] > lib.counts()["chroma"]  # every chunk holds several sentences
+    answer = lib.ask("What does the plan say about hydrogen fuel cell vehicles?")
     assert "hydrogen fuel cell" in answer.text
     # Turned off again, the sentences go, so later changes to the documents cannot leave them stale.
-    assert Library(make_settings(index, sentence_vectors=False)).store.sentences is None
-    assert Library(make_settings(index, sentence_vectors=True)).store.sentences.count() > 0
+    assert Library(make_settings(index, sentence_vectors=False)).counts()["sentences"] == 0
+    assert Library(make_settings(index, sentence_vectors=True)).counts()["sentences"] > 0
 
 
 def test_sentence_vectors_follow_their_document(tmp_path: Path) -> None:
@@ -107,11 +105,47 @@ def test_sentence_vectors_follow_their_document(tmp_path: Path) -> None:
     memo = tmp_path / "memo.txt"
     memo.write_text("Travel\n\nStaff may fly when the train takes over four hours. Taxis need a receipt.\n")
     lib.ingest([memo])
-    assert lib.store.sentences.count() == 3  # the title line and two sentences
+    assert lib.counts()["sentences"] == 3  # the title line and two sentences
     memo.write_text("Travel\n\nStaff may fly when the train takes over six hours.\n")
     lib.ingest([memo])
-    assert lib.store.sentences.count() == 2
-    answer, _ = lib.ask("When may staff fly?")
+    assert lib.counts()["sentences"] == 2
+    answer = lib.ask("When may staff fly?")
     assert "six hours" in answer.text
     lib.remove("memo.txt")
-    assert lib.store.sentences.count() == 0
+    assert lib.counts()["sentences"] == 0
+
+
+def test_index_refuses_another_chunk_size_and_says_how_to_rebuild(seed_index: Path) -> None:
+    with pytest.raises(IndexMismatch, match="ASSISTANT_CHUNK_SIZE=1500.*rebuild"):
+        Library(make_settings(seed_index, chunk_size=800))
+    with pytest.raises(IndexMismatch, match="ASSISTANT_EMBED_CONTEXT"):
+        Library(make_settings(seed_index, embed_context=False))
+
+
+def test_same_file_name_in_two_folders_makes_two_documents(library: Library, tmp_path: Path) -> None:
+    root = tmp_path / "policies"
+    for folder, rule in (("travel", "Staff travel by train."), ("leave", "Staff take leave in summer.")):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "policy.txt").write_text(f"Policy\n\n{rule}\n")
+    report = library.ingest([root])
+    assert sorted(report.added) == ["leave/policy.txt", "travel/policy.txt"]
+    assert sorted(library.documents()) == ["leave/policy.txt", "travel/policy.txt"]
+    assert "by train" in library.ask("How do staff travel?", docs=["travel/policy.txt"]).text
+    # The same names given as single files: the second is told apart by its folder, not swapped for the first.
+    other = Library(make_settings(tmp_path / "other"))
+    report = other.ingest([root / "travel" / "policy.txt", root / "leave" / "policy.txt"])
+    assert len(report.added) == 2 and len(other.documents()) == 2
+    assert other.remove(report.added[0]) > 0 and len(other.documents()) == 1
+
+
+def test_add_documents_and_texts_take_langchain_input(library: Library) -> None:
+    from langchain_core.documents import Document
+
+    report = library.add_documents([Document("Parking\n\nThe car park opens at seven.", metadata={"doc": "parking"})])
+    assert report.added == ["parking"] and library.documents()["parking"]["title"] == "Parking"
+    assert library.add_documents([Document("Parking\n\nThe car park opens at seven.", metadata={"doc": "parking"})]
+                                 ).skipped == ["parking"]
+    report = library.add_texts(["Canteen\n\nLunch is served from noon.", ""], metadatas=[{"doc": "canteen"}, {}])
+    assert report.added == ["canteen"] and len(report.failed) == 1 and "empty" in str(report.failed[0])
+    answer = library.ask("When is lunch served?")
+    assert "noon" in answer.text and answer.sources[0].hit.doc == "canteen"

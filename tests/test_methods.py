@@ -8,7 +8,7 @@ import pytest
 
 from assistant.errors import AssistantError
 from assistant.evaluation import evaluate, load_jsonl
-from assistant.methods import METHODS, open_method
+from assistant.evaluation.baselines import METHODS, open_method
 from tests.conftest import SEEDS, SHARED_EVAL, make_settings
 
 SEED_QUESTIONS = SHARED_EVAL / "seed" / "questions.jsonl"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.library import Library
-from assistant.overview import document_sections, overview_topic, topic_overview
+from assistant.overview import overview_topic
 from tests.conftest import SEED_DOC
 
 
@@ -26,10 +26,10 @@ def test_overview_questions_are_recognised(question: str, topic: str | None) -> 
 
 
 def test_each_point_is_a_cited_sentence_of_its_section(seed_library: Library) -> None:
-    overview = topic_overview(seed_library, "platform economy")
-    assert not overview.answer.refused and overview.groups
+    overview = seed_library.overview("platform economy")
+    assert not overview.refused and overview.groups
     text = seed_library.documents()[SEED_DOC]["text"]
-    sources = {s.n: s.hit for s in overview.answer.sources}
+    sources = {s.n: s.hit for s in overview.sources}
     for group in overview.groups:
         for sentence in group.sentences:
             assert text[sentence.start : sentence.end] == sentence.text  # a quote, not a paraphrase
@@ -38,7 +38,7 @@ def test_each_point_is_a_cited_sentence_of_its_section(seed_library: Library) ->
 
 
 def test_broad_topic_spans_several_sections_in_document_order(seed_library: Library) -> None:
-    overview = topic_overview(seed_library, "innovation")
+    overview = seed_library.overview("innovation")
     assert len(overview.groups) >= 3
     firsts = [g.sentences[0].start for g in overview.groups]
     assert firsts == sorted(firsts)
@@ -46,21 +46,21 @@ def test_broad_topic_spans_several_sections_in_document_order(seed_library: Libr
 
 
 def test_narrow_topic_finds_its_passage(seed_library: Library) -> None:
-    overview = topic_overview(seed_library, "hydrogen", question="What does the plan say about hydrogen?")
-    assert overview.answer.question == "What does the plan say about hydrogen?"
-    assert "hydrogen fuel cell vehicles" in overview.answer.text
+    overview = seed_library.overview("hydrogen", question="What does the plan say about hydrogen?")
+    assert overview.question == "What does the plan say about hydrogen?"
+    assert "hydrogen fuel cell vehicles" in overview.text
 
 
 def test_off_topic_overview_is_refused(seed_library: Library) -> None:
-    overview = topic_overview(seed_library, "the cafeteria menu on Fridays")
-    assert overview.answer.refused and not overview.groups and overview.answer.nearest
+    overview = seed_library.overview("the cafeteria menu on Fridays")
+    assert overview.refused and not overview.groups and overview.nearest
 
 
 def test_scope_limits_the_overview(seed_library: Library) -> None:
-    overview = topic_overview(seed_library, "innovation", docs=["no-such-document.txt"])
-    assert overview.answer.refused and not overview.answer.sources
+    overview = seed_library.overview("innovation", docs=["no-such-document.txt"])
+    assert overview.refused and not overview.sources
 
 
 def test_document_sections_in_order(seed_library: Library) -> None:
-    sections = document_sections(seed_library)[SEED_DOC]
+    sections = seed_library.sections(SEED_DOC)
     assert [s.split(",")[0] for s in sections] == ["First", "Second", "Third", "Four"]

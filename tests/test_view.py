@@ -9,21 +9,17 @@ import pytest
 from assistant.answer import Answer, AnswerSentence
 from assistant.conversation import Turn, ask
 from assistant.library import Library
-from assistant.overview import document_sections
-from assistant.view import (
+from assistant.page.view import (
     BULLET,
     AnswerRow,
     answer_markdown,
     answer_rows,
-    answer_stream,
     citation_label,
-    cited_spans,
     md_escape,
     passage_markdown,
     searched_note,
     section_topic,
     short_title,
-    source_of,
     starter_questions,
 )
 from tests.conftest import SEED_DOC
@@ -71,12 +67,11 @@ def test_hostile_document_text_stays_text_in_a_passage() -> None:
     assert out.count("<mark>") == 1 and "&lt;script&gt;" in out and "![x](" not in out
 
 
-def test_answer_streams_sentence_by_sentence_with_citations(seed_library: Library) -> None:
+def test_answer_markdown_cites_every_sentence(seed_library: Library) -> None:
     turn = ask(seed_library, "Which industries should grow during the 14th Five-Year Plan?", [])
-    pieces = list(answer_stream(turn))
-    assert len(pieces) == len(turn.answer.sentences)
-    assert all(re.search(r"\\\[\d+\\\]", p) for p in pieces)
-    assert answer_markdown(turn) == "".join(pieces)
+    out = answer_markdown(turn)
+    assert len(re.findall(r"\*\*\\\[\d+\\\]\*\*", out)) == len(turn.answer.sentences) > 0
+    assert all(md_escape(s.text) in out for s in turn.answer.sentences)
     assert searched_note(turn) is None
 
 
@@ -94,7 +89,7 @@ def test_answer_rows_put_each_sentence_before_its_marker(seed_library: Library) 
     assert [r.sentence for r in rows] == turn.answer.sentences  # one row per sentence, every one cited
     assert [r.markdown for r in rows] == [md_escape(s.text) for s in turn.answer.sentences]
     for row in rows:
-        source = source_of(turn.answer, row.sentence)
+        source = turn.answer.source(row.sentence.n)
         assert source.n == row.sentence.n
         meta = source.hit.chunk.metadata  # the sentence lies in the passage its [n] opens
         assert meta["start"] <= row.sentence.start < row.sentence.end <= meta["end"]
@@ -107,7 +102,7 @@ def test_overview_rows_are_headings_then_cited_points(seed_library: Library) -> 
     assert rows[0] == AnswerRow("**Overview: innovation**")
     assert AnswerRow("*Third, promote the healthy development of platform economy and sharing economy*") in rows
     points = [r for r in rows if r.sentence]
-    assert [r.sentence for r in points] == [s for g in turn.overview.groups for s in g.sentences]
+    assert [r.sentence for r in points] == [s for g in turn.answer.groups for s in g.sentences]
     assert all(r.markdown.startswith(f"{BULLET} ") for r in points)
     assert all(r.markdown.startswith("*") for r in rows if not r.sentence)
 
@@ -132,7 +127,7 @@ def test_refusal_and_searched_note(seed_library: Library) -> None:
 def test_cited_spans_point_at_the_answer_sentences(seed_library: Library) -> None:
     turn = ask(seed_library, "What does the plan say about hydrogen fuel cell vehicles?", [])
     text = seed_library.documents()[SEED_DOC]["text"]
-    spans = cited_spans(turn.answer, 1)
+    spans = turn.answer.cited_spans(1)
     assert spans and "hydrogen fuel cell vehicles" in " ".join(text[s:e] for s, e in spans)
 
 
@@ -146,7 +141,8 @@ def test_titles_and_section_topics() -> None:
 
 
 def test_starter_questions_come_from_the_sections_and_are_answered(seed_library: Library) -> None:
-    questions = starter_questions(seed_library.documents(), document_sections(seed_library))
+    documents = seed_library.documents()
+    questions = starter_questions(documents, {name: seed_library.sections(name) for name in documents})
     assert len(questions) == 4
     assert questions[-1] == "What does Developing strategic emerging industries say about mergers and acquisitions?"
     turn = ask(seed_library, questions[2], [])

@@ -5,16 +5,14 @@ One row per answer: changing the rating or adding a comment updates it rather th
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import sqlite3
-import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-from assistant.settings import Settings
 
 FILE_NAME = "feedback.sqlite3"
 FIELDS = ["id", "timestamp", "question", "searched", "answer", "cited_docs", "rating", "comment"]
@@ -55,11 +53,17 @@ class FeedbackStore:
     def __init__(self, index_dir: Path) -> None:
         self.path = Path(index_dir) / FILE_NAME
 
-    def _connect(self) -> sqlite3.Connection:
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection that commits on success, rolls back on error, and is always closed."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path)
-        connection.execute(_SCHEMA)
-        return connection
+        try:
+            with connection:  # the transaction
+                connection.execute(_SCHEMA)
+                yield connection
+        finally:
+            connection.close()
 
     def save(self, record: FeedbackRecord) -> int:
         """Insert the record, or update it when it has an id; returns the id."""
@@ -105,37 +109,3 @@ def export(records: list[FeedbackRecord], path: Path) -> None:
                 writer.writerow({**row, "cited_docs": "; ".join(record.cited_docs)})
     else:
         raise ValueError(f"{path}: export to .csv or .jsonl")
-
-
-def print_records(records: list[FeedbackRecord]) -> None:
-    if not records:
-        print("No feedback yet.")
-    for r in records:
-        print(f"#{r.id} {r.timestamp} [{r.rating}] {r.question}")
-        if r.searched != r.question:
-            print(f"    searched: {r.searched}")
-        print(f"    answer: {' '.join(r.answer.split())[:200]}")
-        print(f"    cited: {', '.join(r.cited_docs) or '-'}")
-        if r.comment:
-            print(f"    comment: {r.comment}")
-
-
-def cmd_feedback(args: argparse.Namespace, settings: Settings) -> int:
-    records = FeedbackStore(settings.index_dir).all()
-    if not args.export:
-        print_records(records)
-        return 0
-    try:
-        export(records, args.export)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    print(f"Exported {len(records)} feedback record(s) to {args.export}")
-    return 0
-
-
-def add_feedback_parser(sub: argparse._SubParsersAction) -> None:
-    """Register `assistant feedback [--export FILE.csv|.jsonl]` on the CLI's subparsers."""
-    p = sub.add_parser("feedback", help="print the answers' feedback, or export it to CSV / JSON Lines")
-    p.add_argument("--export", type=Path, metavar="FILE", help="write to FILE.csv or FILE.jsonl instead of printing")
-    p.set_defaults(func=cmd_feedback)

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
-from assistant.retrieval import Hit
+from assistant.evaluation.files import load_jsonl
+from assistant.retrieval import Hit, SearchResult
 
 Qrels = dict[str, dict[str, int]]
 
@@ -21,7 +22,7 @@ Qrels = dict[str, dict[str, int]]
 class Searcher(Protocol):
     """The part of :class:`assistant.library.Library` that :func:`evaluate_beir` needs."""
 
-    def search(self, query: str, k: int = 10, docs: list[str] | None = None) -> list[Hit]: ...
+    def search(self, query: str, k: int = 10, docs: list[str] | None = None) -> SearchResult: ...
 
 
 def load_beir(folder: Path | str) -> tuple[list[dict], dict[str, str], Qrels]:
@@ -30,16 +31,11 @@ def load_beir(folder: Path | str) -> tuple[list[dict], dict[str, str], Qrels]:
     qrels = _load_qrels(folder / "qrels" / "test.tsv")
     corpus = [
         {"_id": str(d["_id"]), "title": d.get("title", ""), "text": d.get("text", "")}
-        for d in _read_jsonl(folder / "corpus.jsonl")
+        for d in load_jsonl(folder / "corpus.jsonl")
     ]
     # queries.jsonl also holds train queries; only the judged test queries are scored.
-    queries = {str(q["_id"]): q["text"] for q in _read_jsonl(folder / "queries.jsonl") if str(q["_id"]) in qrels}
+    queries = {str(q["_id"]): q["text"] for q in load_jsonl(folder / "queries.jsonl") if str(q["_id"]) in qrels}
     return corpus, queries, qrels
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def _load_qrels(path: Path) -> Qrels:
@@ -96,7 +92,7 @@ def beir_corpus_to_files(folder: Path | str, out_dir: Path | str) -> Path:
     """Write each corpus doc as ``<_id>.txt`` (title, blank line, text) for ingest; a no-op once out_dir is complete."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for doc in _read_jsonl(Path(folder) / "corpus.jsonl"):
+    for doc in load_jsonl(Path(folder) / "corpus.jsonl"):
         doc_id = str(doc["_id"])
         if "/" in doc_id or "\\" in doc_id or doc_id.startswith("."):
             raise ValueError(f"BEIR doc id {doc_id!r} cannot be used as a file name")
@@ -133,7 +129,7 @@ def evaluate_beir(
 
         qids = tqdm(qids, unit="queries")
     # 100 hits: recall@100 needs them; chunks of one doc are merged so fewer doc ids may come back.
-    results = {qid: doc_ids_from_hits(library.search(queries[qid], k=100)) for qid in qids}
+    results = {qid: doc_ids_from_hits(library.search(queries[qid], k=100).hits) for qid in qids}
     # A full run averages over every judged query (unanswered ones count 0); a limited run over its slice only.
     scored = qrels if limit is None else {qid: qrels[qid] for qid in results}
     return {

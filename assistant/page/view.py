@@ -1,25 +1,21 @@
 """Pure helpers that turn answers and documents into the strings the page draws, escaped on the way.
 
-Document text is untrusted: an ingested page may hold ``<script>`` or Markdown images pointing anywhere. Everything
-here that ends up in ``st.markdown`` is Markdown-escaped (so ``![x](url)`` stays text) and HTML-escaped (so tags stay
-text even where the page allows the one tag it adds itself, ``<mark>``).
+Document text is untrusted: everything here that ends up in ``st.markdown`` goes through
+:func:`assistant.markdown.md_escape` (re-exported here for the page), so ``![x](url)`` and ``<script>`` stay text
+even where the page allows the one tag it adds itself, ``<mark>``.
 """
 
 from __future__ import annotations
 
-import html
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from assistant.answer import Answer, AnswerSentence, Source
+from assistant.answer import NEAREST_LABEL, REFUSAL, AnswerSentence
 from assistant.conversation import Turn
+from assistant.markdown import citation_label, location, md_escape, shorten, source_label
 
-# Every ASCII punctuation Markdown (or Streamlit's extensions: $math$, :emoji:, :red[colour]) gives a meaning to.
-# "<", ">", "&" are left to html.escape: a backslash before an entity would show the entity itself.
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:^=\"'])")
-REFUSAL = "The documents do not answer this question."
-NEAREST_LABEL = "Not an answer — nearest passages"
+__all__ = ["NEAREST_LABEL", "REFUSAL", "citation_label", "location", "md_escape", "shorten", "source_label"]
+
 WINDOW = 400  # characters of context shown on each side of a cited passage
 _ORDINAL = re.compile(
     r"^(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|one|two|three|four|five|six|seven|eight"
@@ -33,54 +29,8 @@ _LEAD_VERB = re.compile(
 )
 
 
-# Markdown turns bare URLs, www. names and e-mail addresses into links even after backslash escaping and
-# character references; an invisible word joiner before the character that triggers each keeps them plain text
-# that reads the same.
-_AUTOLINK = re.compile(r"(?<=[A-Za-z])\\?(:)(?=//)|(?<=\bwww)\\?(\.)|(@)(?=[\w-]+\\?\.)", re.IGNORECASE)
-
-
-def md_escape(text: str) -> str:
-    """Text that renders as itself in st.markdown, with or without unsafe_allow_html: no HTML, no links."""
-    escaped = html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
-    return _AUTOLINK.sub(lambda m: "\u2060" + m.group(0), escaped)
-
-
-def shorten(text: str, limit: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-# ---------------------------------------------------------------- answers
-
-
-def citation_label(n: int) -> str:
-    """The label of an [n] button (brackets escaped: labels are Markdown)."""
-    return f"\\[{n}\\]"
-
-
-def _sentence_md(sentence: AnswerSentence) -> str:
-    return f"{md_escape(sentence.text)} **{citation_label(sentence.n)}**"
-
-
-def answer_stream(turn: Turn) -> Iterator[str]:
-    """The answer as Markdown pieces, one sentence (with its [n]) at a time, for st.write_stream."""
-    answer = turn.answer
-    if answer.refused:
-        yield REFUSAL
-        return
-    if turn.overview and turn.overview.groups:
-        yield f"**Overview: {md_escape(turn.overview.topic)}**\n\n"
-        for group in turn.overview.groups:
-            yield f"\n\n*{md_escape(shorten(group.section, 100))}*\n\n"
-            for sentence in group.sentences:
-                yield f"- {_sentence_md(sentence)}\n"
-        return
-    for i, sentence in enumerate(answer.sentences):
-        yield (" " if i else "") + _sentence_md(sentence)
-
-
 def answer_markdown(turn: Turn) -> str:
-    return "".join(answer_stream(turn))
+    return turn.answer.body_markdown()
 
 
 BULLET = "•"
@@ -99,22 +49,17 @@ class AnswerRow:
 
 
 def answer_rows(turn: Turn) -> list[AnswerRow]:
-    """The answer as rows, one per cited sentence (or overview point), in the order answer_stream gives them."""
+    """The answer as rows, one per cited sentence (or overview point), in the order answer_markdown gives them."""
     answer = turn.answer
     if answer.refused:
         return [AnswerRow(REFUSAL)]
-    if turn.overview and turn.overview.groups:
-        rows = [AnswerRow(f"**Overview: {md_escape(turn.overview.topic)}**")]
-        for group in turn.overview.groups:
+    if answer.groups:
+        rows = [AnswerRow(f"**Overview: {md_escape(answer.topic or answer.question)}**")]
+        for group in answer.groups:
             rows.append(AnswerRow(f"*{md_escape(shorten(group.section, 100))}*"))
             rows += [AnswerRow(f"{BULLET} {md_escape(s.text)}", s) for s in group.sentences]
         return rows
     return [AnswerRow(md_escape(s.text), s) for s in answer.sentences]
-
-
-def source_of(answer: Answer, sentence: AnswerSentence) -> Source:
-    """The source an answer sentence was taken from: the passage its [n] opens."""
-    return next(s for s in answer.sources if s.n == sentence.n)
 
 
 def searched_note(turn: Turn) -> str | None:
@@ -122,21 +67,6 @@ def searched_note(turn: Turn) -> str | None:
     if turn.searched.strip() == turn.question.strip():
         return None
     return f"Searched: {md_escape(turn.searched)}"
-
-
-def location(meta: dict) -> str:
-    """Title — § section — p. N, escaped."""
-    parts = [shorten(meta.get("title") or meta.get("doc", ""), 80)]
-    if meta.get("section"):
-        parts.append(f"§ {shorten(meta['section'], 80)}")
-    if meta.get("page"):
-        parts.append(f"p. {meta['page']}")
-    return md_escape(" — ".join(parts))
-
-
-def source_label(meta: dict) -> str:
-    """Where a source is, with its file name: "Title — § section — p. N (file.pdf)", escaped."""
-    return f"{location(meta)} ({md_escape(meta.get('doc', ''))})"
 
 
 # ---------------------------------------------------------------- passages
@@ -181,11 +111,6 @@ def _paragraphs(text: str) -> str:
     """Escaped text keeping paragraph breaks (blank lines) and line breaks."""
     paragraphs = re.split(r"\n\s*\n", text)
     return "\n\n".join("  \n".join(md_escape(line) for line in p.split("\n")) for p in paragraphs)
-
-
-def cited_spans(answer: Answer, n: int) -> list[tuple[int, int]]:
-    """Offsets (in the document) of the answer sentences taken from source [n]."""
-    return [(s.start, s.end) for s in answer.sentences if s.n == n]
 
 
 # ---------------------------------------------------------------- starter questions

@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING
 
 from langchain_core.documents import Document
 
-from assistant.answer import Answer, Composer
+from assistant.answer import Answer
+from assistant.compose import Composer
 from assistant.errors import AssistantError
 from assistant.lexical import LexicalIndex
-from assistant.retrieval import Hit
+from assistant.library import MIN_HITS, Library
+from assistant.retrieval import Hit, SearchResult, Side
 
 if TYPE_CHECKING:
-    from assistant.library import Library
     from assistant.settings import Settings
 
 METHODS = ("ours", "bm25", "dense", "langchain-default")
@@ -33,31 +34,18 @@ TUTORIAL_OVERLAP = 200
 TUTORIAL_COLLECTION = "langchain"
 
 
-class SingleSideLibrary:
+class SingleSide:
     """``bm25`` or ``dense`` alone over the product index: its hits, answered by the product composer."""
 
-    def __init__(self, library: Library, side: str) -> None:
+    def __init__(self, library: Library, side: Side) -> None:
         self.library = library
         self.side = side
 
-    def search(self, query: str, k: int = 10, docs: list[str] | None = None) -> list[Hit]:
-        return self._search(query, k, docs)[0]
+    def search(self, query: str, k: int = 10, docs: list[str] | None = None) -> SearchResult:
+        return self.library.search(query, k, docs, side=self.side)
 
-    def _search(self, query: str, k: int, docs: list[str] | None) -> tuple[list[Hit], object]:
-        searcher = self.library.searcher
-        query_vec = self.library.embedder.encode_query(query)
-        n = max(k, self.library.settings.candidates)
-        scores = searcher.dense(query_vec, n, docs) if self.side == "dense" else searcher.lexical(query, n, docs)
-        best = list(scores)[:k]  # both come best first
-        dense = dict(scores) if self.side == "dense" else {}
-        searcher.fill_dense(best, dense, query_vec)
-        bm25 = scores if self.side == "bm25" else {}
-        hits = [Hit(self.library.store.chunk(cid), scores[cid], dense.get(cid), bm25.get(cid)) for cid in best]
-        return hits, query_vec
-
-    def ask(self, question: str, docs: list[str] | None = None) -> tuple[Answer, list[Hit]]:
-        hits, query_vec = self._search(question, max(10, self.library.settings.top_k), docs)
-        return self.library.composer.compose(question, hits, query_vec), hits
+    def ask(self, question: str, docs: list[str] | None = None) -> Answer:
+        return self.library.ask(question, docs, side=self.side)
 
 
 class LangChainDefault:
@@ -83,7 +71,7 @@ class LangChainDefault:
 
     def ingest(self, folder: Path) -> None:
         """Split and embed every file once; the folder is keyed on the corpus, so a second run reuses it."""
-        if self.vectorstore._collection.count():
+        if self.vectorstore.get(limit=1, include=[])["ids"]:
             return
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -93,8 +81,8 @@ class LangChainDefault:
             chunk_size=TUTORIAL_CHUNK, chunk_overlap=TUTORIAL_OVERLAP, add_start_index=True
         )
         chunks: list[Document] = []
-        for path in iter_files([folder]):
-            doc = load_document(path)
+        for path, name in iter_files([folder]):
+            doc = load_document(path, name)
             for i, piece in enumerate(splitter.split_documents([doc])):
                 start = piece.metadata["start_index"]
                 piece.metadata = {"doc": doc.metadata["doc"], "title": doc.metadata["title"], "section": "",
@@ -105,22 +93,24 @@ class LangChainDefault:
         for at in range(0, len(chunks), batch):
             part = chunks[at : at + batch]
             self.vectorstore.add_documents(part, ids=[c.metadata["chunk_id"] for c in part])
-        self.composer.lexical = self._lexical()
+        self.composer.stats = self._lexical()
 
     def _lexical(self) -> LexicalIndex:
         """IDF statistics for the composer's term coverage (the retrieval itself stays dense-only)."""
-        got = self.vectorstore._collection.get(include=["documents"])
+        got = self.vectorstore.get(include=["documents"])
         return LexicalIndex.build(got["ids"], got["documents"])
 
-    def search(self, query: str, k: int = 10, docs: list[str] | None = None) -> list[Hit]:
+    def search(self, query: str, k: int = 10, docs: list[str] | None = None) -> SearchResult:
         where = {"doc": {"$in": docs}} if docs else None
-        found = self.vectorstore.similarity_search_with_score(query, k=k, filter=where)
-        # Chroma's cosine space returns a distance; 1 - distance is the cosine the composer expects.
-        return [Hit(doc, 1.0 - dist, 1.0 - dist, None) for doc, dist in found]
+        query_vec = self.embedder.encode_query(query)
+        found = self.vectorstore.similarity_search_by_vector_with_relevance_scores(
+            query_vec.tolist(), k=k, filter=where
+        )
+        # Despite its name this returns Chroma's distance; in the cosine space 1 - distance is the cosine.
+        return SearchResult(query, [Hit(doc, 1.0 - dist, 1.0 - dist, None) for doc, dist in found], query_vec)
 
-    def ask(self, question: str, docs: list[str] | None = None) -> tuple[Answer, list[Hit]]:
-        hits = self.search(question, max(10, self.settings.top_k), docs)
-        return self.composer.compose(question, hits, self.embedder.encode_query(question)), hits
+    def ask(self, question: str, docs: list[str] | None = None) -> Answer:
+        return self.composer.compose(question, self.search(question, max(MIN_HITS, self.settings.top_k), docs))
 
 
 def langchain_index_dir(settings: Settings, docs_dir: Path) -> Path:
@@ -138,8 +128,6 @@ def open_method(name: str, settings: Settings, docs_dir: Path, index_dir: Path, 
         method = LangChainDefault(settings, langchain_index_dir(settings, docs_dir))
         method.ingest(Path(docs_dir))
         return method
-    from assistant.library import Library  # heavy (models, Chroma): imported only when an eval really runs
-
     library = Library(settings.model_copy(update={"index_dir": index_dir, "chroma_url": None}))
     library.ingest([Path(docs_dir)], progress=progress)
-    return library if name == "ours" else SingleSideLibrary(library, name)
+    return library if name == "ours" else SingleSide(library, name)

@@ -1,0 +1,118 @@
+"""Answering a question set into a run file and scoring it; where each corpus's eval index lives."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from assistant.answer import Answer
+from assistant.errors import AssistantError
+from assistant.evaluation.beir import beir_corpus_to_files, evaluate_beir
+from assistant.evaluation.files import load_jsonl, write_jsonl
+from assistant.evaluation.metrics import score_run
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
+
+
+class Asker(Protocol):
+    """The part of :class:`assistant.library.Library` that :func:`evaluate` needs (keeps this module import-light)."""
+
+    def ask(self, question: str, docs: list[str] | None = None) -> Answer: ...
+
+
+def run_record(question: dict, answer: Answer) -> dict:
+    """One run-file line: the answer's ranked passages, its text, the passages it cites (full text), its refusal."""
+    return {"id": question["id"], **answer.to_dict()}
+
+
+def evaluate(
+    library: Asker,
+    questions: list[dict],
+    k: int = 5,
+    limit: int | None = None,
+    run_out: Path | None = None,
+    progress: bool = False,
+) -> dict:
+    """Ask every question (the first ``limit``), optionally write the run file, and score it like score.py."""
+    questions = questions[:limit] if limit is not None else questions
+    records = []
+    for q in _progress(questions, progress, "questions"):
+        # Questions tied to one document (PolicyQA) are asked within that document only.
+        answer = library.ask(q["question"], docs=[q["doc"]] if q.get("doc") else None)
+        records.append(run_record(q, answer))
+    if run_out is not None:
+        write_jsonl(run_out, records)
+    # Scored against the same slice, so a --limit run does not report the rest as missing.
+    return score_run(questions, records, k=k)
+
+
+def _progress(items: list, enabled: bool, unit: str) -> Iterable:
+    if not enabled:
+        return items
+    from tqdm import tqdm  # only needed for interactive CLI runs
+
+    return tqdm(items, unit=unit)
+
+def eval_index_dir(settings: Settings, docs_dir: Path) -> Path:
+    """Where the eval index of one corpus lives: its folder name plus a hash of its path and index-shaping settings.
+
+    Settings that change what is stored (embedder, chunk size, context prefix, sentence vectors) change the folder,
+    so two runs with different settings never reuse each other's index. Search-time settings (fusion weights,
+    top_k) do not.
+    """
+    resolved = Path(docs_dir).resolve()
+    key = {
+        "path": str(resolved),
+        "embedder": settings.embedder,
+        "chunk_size": settings.chunk_size,
+        "embed_context": settings.embed_context,
+    }
+    if settings.sentence_vectors:  # only when on, so indexes built before the setting existed keep their folder
+        key["sentence_vectors"] = True
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]
+    return Path(settings.eval_dir) / f"{resolved.name}-{digest}"
+
+
+def evaluate_corpus(
+    settings: Settings,
+    questions: Path | None = None,
+    docs: Path | None = None,
+    beir: Path | None = None,
+    method: str = "ours",
+    k: int = 5,
+    limit: int | None = None,
+    run_out: Path | None = None,
+    progress: bool = False,
+) -> dict:
+    """Index the corpus in its own eval index (cheap when unchanged), answer the questions with ``method``, score.
+
+    ``beir`` (a BEIR folder) gives nDCG@10/recall@100; otherwise ``questions`` (with ``docs``, default ``docs/``
+    beside the questions file) gives the score.py metrics.
+    """
+    from assistant.evaluation.baselines import open_method  # heavy (Chroma): imported only when an eval runs
+
+    if beir:
+        docs_dir = beir_corpus_to_files(beir, _beir_files_dir(settings, beir))
+    elif questions:
+        docs_dir = Path(docs or Path(questions).parent / "docs")
+        if not docs_dir.is_dir():
+            raise AssistantError(f"no documents folder {docs_dir}: name the folder the questions are about with --docs")
+    else:
+        raise AssistantError("assistant eval needs --questions FILE (with --docs FOLDER) or --beir FOLDER")
+    # In-process Chroma under the eval folder: a shared server collection would mix corpora and settings.
+    index = eval_index_dir(settings, docs_dir)
+    asker = open_method(method, settings, docs_dir, index, progress=progress)
+    if beir:
+        return evaluate_beir(asker, beir, limit=limit, progress=progress)
+    return evaluate(asker, load_jsonl(questions), k=k, limit=limit, run_out=run_out, progress=progress)
+
+
+def _beir_files_dir(settings: Settings, folder: Path) -> Path:
+    """Where a BEIR corpus is written out as one file per doc, keyed by the corpus path (not by index settings)."""
+    resolved = Path(folder).resolve()
+    digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:10]
+    return Path(settings.eval_dir) / "beir-files" / f"{resolved.name}-{digest}"
