@@ -8,7 +8,7 @@ PORT ?= 8501
 STREAMLIT_FLAGS := --server.address 127.0.0.1 --server.port $(PORT) --server.headless true \
 	--browser.gatherUsageStats false
 
-.PHONY: run serve test chromium bench lint clean-index screenshot
+.PHONY: run serve test check chromium bench lint clean-index screenshot
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,13 @@ chromium:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# Everything, the browser and the slow corpus tests included: what CI runs.
 test: $(STAMP) chromium lint
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider --durations=10
+
+# The everyday loop: all but the tests marked slow (whole corpora) or browser (Chromium end to end).
+check: $(STAMP) lint
+	$(BIN)/pytest -q -p no:cacheprovider -m "not slow and not browser" --durations=10
 
 # The README's picture: the browser test's shot of an answer, copied only when asked for, so tests leave the tree clean.
 screenshot: $(STAMP) chromium

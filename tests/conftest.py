@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,23 @@ ZH_POLICY_DOCS = ROOT / "evalsets" / "zh-policy" / "docs"
 
 def make_settings(index_dir: Path, **overrides: object) -> Settings:
     return Settings(index_dir=index_dir, eval_dir=index_dir.parent / "eval-cache", **overrides)
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def copy_index(source: Path, target: Path) -> Path:
+    """A private copy of a built index folder: seconds of embedding saved for every test that changes an index.
+
+    Safe while the source is open read-only: Chroma's files are complete once an ingest has returned (checked by
+    opening a copy in a new process: same counts, same answers).
+    """
+    shutil.copytree(source, target)
+    return target
 
 
 @pytest.fixture
@@ -45,11 +64,9 @@ def seed_library(seed_index: Path) -> Library:
 
 
 @pytest.fixture
-def seed_copy(tmp_path: Path) -> Library:
-    """A private index of seeds/, free to change (built afresh: copying an open Chroma folder is not safe)."""
-    lib = Library(make_settings(tmp_path / "index"))
-    lib.ingest([SEEDS])
-    return lib
+def seed_copy(tmp_path: Path, seed_index: Path) -> Library:
+    """A private index of seeds/, free to change: a copy of the session's seed index."""
+    return Library(make_settings(copy_index(seed_index, tmp_path / "index")))
 
 
 @pytest.fixture(scope="session")
@@ -59,3 +76,30 @@ def multilingual_library(tmp_path_factory: pytest.TempPathFactory) -> Library:
     lib = Library(make_settings(index_dir, embedder="e5", sentence_vectors=True))
     lib.ingest([SEEDS, ZH_POLICY_DOCS])
     return lib
+
+
+@pytest.fixture(scope="session")
+def seed_eval(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
+    """`assistant eval` of the seed question set, run once per session: (printed metrics, run file).
+
+    The CLI test checks the metrics against score.py; the quality test holds them to floors.
+    """
+    import contextlib
+    import io
+    import json
+
+    from assistant.cli import main
+
+    questions = SHARED_EVAL / "seed" / "questions.jsonl"
+    if not questions.exists():
+        pytest.skip("shared eval sets are not beside the repo")
+    root = tmp_path_factory.mktemp("seed-eval")
+    run_file = root / "run.jsonl"
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(out), \
+            contextlib.redirect_stderr(io.StringIO()):
+        patch.setenv("ASSISTANT_EVAL_DIR", str(root / "eval-cache"))  # a fresh index: nothing cached from old code
+        code = main(["--index-dir", str(root / "index"), "eval", "--questions", str(questions), "--docs", str(SEEDS),
+                     "--run-out", str(run_file)])
+    assert code == 0
+    return json.loads(out.getvalue().strip().splitlines()[-1]), run_file

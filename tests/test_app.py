@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from assistant.library import Library
 from assistant.page import view
 from assistant.page.feedback import FeedbackStore
-from tests.conftest import ROOT, SEED_DOC, SEEDS, make_settings
+from tests.conftest import ROOT, SEED_DOC, SEEDS, copy_index, make_settings
 from tests.test_uploads import BICYCLE, make_docx
 
 LEAVE = "leave.md"
@@ -19,19 +19,20 @@ HYDROGEN = "What does the plan say about hydrogen fuel cell vehicles?"
 MERGERS = "How should mergers and acquisitions be financed?"
 
 
-def build_index(folder: Path) -> Path:
+def build_index(folder: Path, seed_index: Path) -> Path:
+    """The seed index (copied) plus a small leave policy: two documents for the library panel."""
     extra = folder / "extra"
     extra.mkdir(parents=True)
     (extra / LEAVE).write_text(LEAVE_TEXT)
-    index = folder / "index"
+    index = copy_index(seed_index, folder / "index")
     Library(make_settings(index)).ingest([SEEDS, extra])
     return index
 
 
 @pytest.fixture(scope="module")
-def app_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def app_index(tmp_path_factory: pytest.TempPathFactory, seed_index: Path) -> Path:
     """Shared by the tests that only ask questions (feedback rows are told apart by question)."""
-    return build_index(tmp_path_factory.mktemp("app"))
+    return build_index(tmp_path_factory.mktemp("app"), seed_index)
 
 
 def open_app(index: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
@@ -183,8 +184,9 @@ def test_conversation_can_be_exported(app_index: Path, monkeypatch: pytest.Monke
     assert button.proto.label == "Export conversation (Markdown)"
 
 
-def test_upload_a_docx_ask_about_it_then_delete_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    index = build_index(tmp_path)
+def test_upload_a_docx_ask_about_it_then_delete_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   seed_index: Path) -> None:
+    index = build_index(tmp_path, seed_index)
     at = open_app(index, monkeypatch)
     uploader = at.sidebar.file_uploader[0]
     assert {".docx", ".pdf", ".txt", ".md", ".html"} <= set(uploader.allowed_type)
@@ -206,8 +208,9 @@ def test_upload_a_docx_ask_about_it_then_delete_it(tmp_path: Path, monkeypatch: 
     assert sorted(deletes) == sorted(["delete-" + LEAVE, "delete-" + SEED_DOC])
 
 
-def test_bad_upload_shows_its_problem_and_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    index = build_index(tmp_path)
+def test_bad_upload_shows_its_problem_and_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         seed_index: Path) -> None:
+    index = build_index(tmp_path, seed_index)
     at = open_app(index, monkeypatch)
     at.sidebar.file_uploader[0].set_value(("broken.pdf", b"%PDF-1.4 not really", "application/pdf")).run()
     [error] = at.sidebar.error

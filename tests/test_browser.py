@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.library import Library
 from tests.browser_server import CHROMIUM, CHROMIUM_ARGS, ROOT, ensure_chromium, serve
-from tests.conftest import SEEDS, make_settings
+from tests.conftest import copy_index
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "test-artifacts"
@@ -21,12 +20,11 @@ SLOW = 120_000  # ms: the first question loads the model
 
 
 @pytest.fixture(scope="module")
-def page_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def page_url(tmp_path_factory: pytest.TempPathFactory, seed_index: Path) -> str:
     reason = ensure_chromium()
     if reason:
         pytest.skip(reason)
-    index = tmp_path_factory.mktemp("browser") / "index"
-    Library(make_settings(index)).ingest([SEEDS])
+    index = copy_index(seed_index, tmp_path_factory.mktemp("browser") / "index")
     ARTIFACTS.mkdir(exist_ok=True)
     with serve(index, ARTIFACTS / "server.log") as url:
         yield url

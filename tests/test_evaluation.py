@@ -25,6 +25,7 @@ from assistant.evaluation import (
     published_baselines,
     recall_at_k,
     run_record,
+    runs,
     score_run,
     write_jsonl,
 )
@@ -283,21 +284,27 @@ def test_run_record_refusal() -> None:
     assert rec["answer"] == "The documents do not answer this question."
 
 
-def test_eval_index_dir_depends_on_corpus_and_index_settings(tmp_path: Path) -> None:
+def test_eval_index_dir_depends_on_corpus_content_settings_and_code(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     docs = tmp_path / "obliqa" / "docs"
     docs.mkdir(parents=True)
+    (docs / "a.txt").write_text("Rule one.")
     base = Settings(eval_dir=tmp_path / "cache")
     d = eval_index_dir(base, docs)
     assert d.parent == tmp_path / "cache" and d.name.startswith("docs-")
     assert eval_index_dir(Settings(eval_dir=tmp_path / "cache"), tmp_path / "obliqa" / ".." / "obliqa" / "docs") == d
     assert eval_index_dir(Settings(eval_dir=tmp_path / "cache", top_k=9), docs) == d  # search-time only
-    for change in ({"embedder": "e5"}, {"chunk_size": 500}, {"embed_context": False}):
+    for change in ({"embedder": "e5"}, {"chunk_size": 500}, {"embed_context": False}, {"sentence_vectors": False}):
         assert eval_index_dir(Settings(eval_dir=tmp_path / "cache", **change), docs) != d
-    other = tmp_path / "other" / "docs"
-    other.mkdir(parents=True)
-    assert eval_index_dir(base, other) != d
-
-
+    copy = tmp_path / "clone" / "docs"  # the same corpus elsewhere (a fresh clone) finds the same index
+    copy.mkdir(parents=True)
+    (copy / "a.txt").write_text("Rule one.")
+    assert eval_index_dir(base, copy) == d
+    (copy / "a.txt").write_text("Rule two.")
+    assert eval_index_dir(base, copy) != d
+    # Code that shapes the index changed: the old index is not reused.
+    monkeypatch.setattr(runs, "INDEX_CODE", (*runs.INDEX_CODE, "overview.py"))
+    assert eval_index_dir(base, docs) != d
 
 
 def test_evaluate_beir_with_the_real_library(tmp_path: Path, library) -> None:  # noqa: ANN001 - fixture

@@ -9,7 +9,7 @@ import pytest
 from assistant.errors import AssistantError
 from assistant.evaluation import evaluate, load_jsonl
 from assistant.evaluation.baselines import METHODS, open_method
-from tests.conftest import SEEDS, SHARED_EVAL, make_settings
+from tests.conftest import SEEDS, SHARED_EVAL, copy_index, make_settings
 
 SEED_QUESTIONS = SHARED_EVAL / "seed" / "questions.jsonl"
 
@@ -22,9 +22,10 @@ def seed_questions() -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def scores(tmp_path_factory: pytest.TempPathFactory, seed_questions: list[dict]) -> dict[str, dict]:
+def scores(tmp_path_factory: pytest.TempPathFactory, seed_questions: list[dict], seed_index: Path) -> dict[str, dict]:
     root = tmp_path_factory.mktemp("methods")
-    settings = make_settings(root / "index")
+    # The product's methods open a copy of the session's seed index (its ingest then finds nothing to do).
+    settings = make_settings(copy_index(seed_index, root / "index"))
     out = {}
     for name in METHODS:
         method = open_method(name, settings, SEEDS, root / "index")

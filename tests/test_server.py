@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,15 +14,9 @@ from pathlib import Path
 import pytest
 
 from assistant.library import Library
-from tests.conftest import SEED_DOC, SEEDS, make_settings
+from tests.conftest import SEED_DOC, SEEDS, free_port, make_settings
 
 CHROMA = shutil.which("chroma") or str(Path(sys.executable).with_name("chroma"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

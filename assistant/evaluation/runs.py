@@ -57,24 +57,47 @@ def _progress(items: list, enabled: bool, unit: str) -> Iterable:
 
     return tqdm(items, unit=unit)
 
-def eval_index_dir(settings: Settings, docs_dir: Path) -> Path:
-    """Where the eval index of one corpus lives: its folder name plus a hash of its path and index-shaping settings.
+# The modules whose code decides what an index holds (reading, cleaning, chunking, embedding, storing): a change to
+# any of them must not be answered from an index built by the old code.
+INDEX_CODE = ("documents.py", "cleaning.py", "chunking.py", "embeddings.py", "lexical.py", "store.py", "library.py")
 
-    Settings that change what is stored (embedder, chunk size, context prefix, sentence vectors) change the folder,
-    so two runs with different settings never reuse each other's index. Search-time settings (fusion weights,
-    top_k) do not.
+
+def eval_index_dir(settings: Settings, docs_dir: Path) -> Path:
+    """Where the eval index of one corpus lives: its folder name plus a hash of what the index is built from.
+
+    The key is the corpus's content (not its path, so a fresh clone or a copy of the eval sets finds the index
+    already built), the settings that change what is stored (embedder, chunk size, context prefix, sentence
+    vectors) and the code of the modules in INDEX_CODE, so an index is never reused after any of them changed.
+    Search-time settings (fusion weights, top_k) do not count.
     """
     resolved = Path(docs_dir).resolve()
     key = {
-        "path": str(resolved),
+        "corpus": _folder_digest(resolved),
+        "code": _code_digest(),
         "embedder": settings.embedder,
         "chunk_size": settings.chunk_size,
         "embed_context": settings.embed_context,
+        "sentence_vectors": settings.sentence_vectors,
     }
-    if settings.sentence_vectors:  # only when on, so indexes built before the setting existed keep their folder
-        key["sentence_vectors"] = True
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]
     return Path(settings.eval_dir) / f"{resolved.name}-{digest}"
+
+
+def _folder_digest(folder: Path) -> str:
+    """sha256 over every file's relative path and bytes (a corpus of a few MB hashes in well under a second)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _code_digest() -> str:
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for name in INDEX_CODE:
+        digest.update((package / name).read_bytes())
+    return digest.hexdigest()
 
 
 def evaluate_corpus(

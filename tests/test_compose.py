@@ -1,8 +1,16 @@
-"""Extractive answers and refusals over the real seed index."""
+"""Extractive answers and refusals over the real seed index (the composer)."""
 
 from __future__ import annotations
 
+import pytest
+from langchain_core.documents import Document
+
+from assistant.compose import CROSS_SCRIPT_COVERAGE, Composer
+from assistant.embeddings import get_embedder
+from assistant.lexical import LexicalIndex, script, tokenize
 from assistant.library import Library
+from assistant.retrieval import Hit
+from assistant.settings import Settings
 from tests.conftest import SEED_DOC
 
 
@@ -50,3 +58,20 @@ def test_answer_cites_only_the_passage_it_quotes(seed_library: Library) -> None:
     answer = seed_library.ask("What is said about satellites?")
     assert len(answer.sources) == 1
     assert all(s.text in answer.sources[0].hit.text for s in answer.sentences)
+
+
+def test_a_mixed_sentence_is_judged_in_the_script_search_gives_it() -> None:
+    """English with a Chinese gloss is English to search (lexical.script) and so to the composer: an English
+    question's terms count in it, rather than the flat coverage given to a sentence in another script."""
+    text = "Charging facilities (充电设施) shall be inspected every quarter by the property company."
+    chunk = Document(text, metadata={"doc": "rules.txt", "chunk_id": "c1", "start": 0, "end": len(text),
+                                     "title": "Rules", "section": ""})
+    stats = LexicalIndex.build(["c0", "c1"], ["Parking opens at seven.", text])
+    embedder = get_embedder("minilm")
+    composer = Composer(embedder, stats, Settings())
+    question = "Who inspects the charging facilities?"
+    [candidate] = composer.candidates(question, [Hit(chunk, 1.0)], embedder.encode_query(question))
+    assert script(text) == script(question) == "latin"
+    terms = set(tokenize(question))
+    expected = sum(stats.idf(t) for t in terms & set(tokenize(text))) / sum(stats.idf(t) for t in terms)
+    assert candidate.coverage == pytest.approx(expected) and expected != CROSS_SCRIPT_COVERAGE
