@@ -1,7 +1,7 @@
-"""`assistant` command line: ingest, remove, documents, search, ask, eval, feedback.
+"""`assistant` command line: ingest, remove, documents, check, search, ask, eval, feedback.
 
 The library is imported inside each command, so `--help` stays fast; the model loads only for commands that need
-vectors (ingest, search, ask, eval), never for `documents` or `remove`.
+vectors (ingest, search, ask, eval), never for `documents`, `remove` or `check`.
 """
 
 from __future__ import annotations
@@ -50,6 +50,21 @@ def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{name}  [{info['type']}{pages}, {info['chunks']} chunks, ingested {info['ingested_at'][:19]}]  "
               f"{info['title']}")
     return 0
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    library = _library(settings)
+    problems = library.check(repair=not args.dry_run)
+    counts = library.counts()
+    state = f"{len(library.documents())} documents, {counts['records']} chunks"
+    if not problems:
+        print(f"Index ok: {state}, 0 problems.")
+        return 0
+    verb = "found" if args.dry_run else "repaired"
+    print(f"Index {verb} {len(problems)} problem(s), now {state}: " + "; ".join(problems))
+    if not args.dry_run:
+        print("Documents removed by the repair are ingested again by running the same `assistant ingest`.")
+    return 1 if args.dry_run else 0
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
@@ -123,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("documents", help="list the indexed documents")
     p.set_defaults(func=cmd_documents)
+
+    p = sub.add_parser("check", help="check that the parts of the index agree, and repair what a cut-off write left")
+    p.add_argument("--dry-run", action="store_true", help="only report; exit 1 when anything is wrong")
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("search", help="print the ranked passages for a query")
     p.add_argument("query")

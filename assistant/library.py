@@ -93,6 +93,11 @@ class Library:
                 seen.setdefault(chunk.metadata["section"])
         return list(seen)
 
+    def check(self, repair: bool = True) -> list[str]:
+        """Where the parts of the index disagree (after a cut-off write), one line each, repaired unless told not to;
+        includes what opening the index already repaired. Empty: the index is whole."""
+        return [*self._store.repaired, *self._store.check(repair)]
+
     def counts(self, name: str | None = None) -> dict[str, int]:
         """Chunks held by each part of the index (records, Chroma, BM25) and sentence vectors, of one document
         when named; the first three agree in a healthy index."""

@@ -9,6 +9,7 @@ and deleted with its chunk.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,10 @@ MANIFEST = "manifest.json"
 # Chroma refuses batches above its max_batch_size (~5,000 on SQLite); a long document has more sentences than that.
 CHROMA_BATCH = 4000
 CHUNKS = "chunks.json"
+# Present from a write's first change to Chroma until its commit has saved every file: found on opening, it means a
+# write was cut off (Ctrl-C, kill -9, power loss) and the parts may disagree, so the index is checked and repaired.
+WRITING = "writing.marker"
+PAGE = 5000  # records read from Chroma per call (SQLite caps the variables of one query)
 # Settings that shape what is stored: opening an index with other values would mix old and new chunks.
 LAYOUT = ("chunk_size", "embed_context")
 
@@ -80,6 +85,8 @@ class Store:
         self._lexical = LexicalIndex.load(self.dir) or LexicalIndex.build([], [])
         self.version = 0  # goes up with every commit, so readers can cache what they derive from the chunks
         self._masks: dict[tuple[str, ...], np.ndarray] = {}
+        # What was repaired on opening after an interrupted write (empty when the last write finished).
+        self.repaired: list[str] = self.check(repair=True) if (self.dir / WRITING).exists() else []
 
     def _sentence_collection(self) -> Any:
         """The sentence collection when the settings ask for it; dropped when they no longer do, so it never goes
@@ -213,11 +220,82 @@ class Store:
         got = self.sentences.get(ids=list(by_id), include=["embeddings"])
         return {by_id[sid]: np.asarray(vec, dtype=np.float32) for sid, vec in zip(got["ids"], got["embeddings"])}
 
+    # -- checking -------------------------------------------------------------------------------
+    def check(self, repair: bool = False) -> list[str]:
+        """Problems where the parts of the index disagree, one line each; with ``repair``, each is fixed.
+
+        The chunk records and the manifest (saved together at the end of every write) say what the index holds.
+        A document is wholly present or absent: one whose records, vectors or sentences are incomplete is removed
+        (re-ingesting it restores it: its content hash is gone), vectors no record owns are deleted, and BM25 is
+        rebuilt when it does not hold exactly the records' chunks.
+        """
+        problems: list[str] = []
+        broken: set[str] = set()
+        for cid, record in list(self.chunks.items()):
+            if record["metadata"]["doc"] not in self.documents:
+                problems.append(f"chunk {cid} belongs to no listed document")
+                broken.add(record["metadata"]["doc"])
+        for name, info in self.documents.items():
+            if info.get("chunks") != len(self.by_doc.get(name, ())):
+                problems.append(f"{name}: {len(self.by_doc.get(name, ()))} chunk records, the manifest says "
+                                f"{info.get('chunks')}")
+                broken.add(name)
+        in_chroma = set(_all_ids(self.collection))
+        for name, ids in self.by_doc.items():
+            missing = ids - in_chroma
+            if missing:
+                problems.append(f"{name}: {len(missing)} chunk(s) have no vector")
+                broken.add(name)
+        orphans = in_chroma - set(self.chunks)
+        if orphans:
+            problems.append(f"{len(orphans)} vector(s) belong to no chunk record")
+        sentence_orphans: list[str] = []
+        if self.sentences is not None:
+            owners = dict(zip(*_all_ids(self.sentences, with_owner=True)))
+            sentence_orphans = [sid for sid, cid in owners.items() if cid not in self.chunks]
+            with_sentences = {self.chunks[cid]["metadata"]["doc"] for cid in owners.values() if cid in self.chunks}
+            for name in set(self.documents) - with_sentences:
+                if self.by_doc.get(name):
+                    problems.append(f"{name}: its sentence vectors are missing")
+                    broken.add(name)
+            if sentence_orphans:
+                problems.append(f"{len(sentence_orphans)} sentence vector(s) belong to no chunk record")
+        bm25_stale = sorted(self._lexical.ids) != sorted(self.chunks)
+        if bm25_stale:
+            problems.append(f"BM25 holds {len(self._lexical.ids)} chunks, the records {len(self.chunks)}")
+        if repair and problems:
+            self._repair(broken, orphans, sentence_orphans)
+        return problems
+
+    def _repair(self, broken: set[str], orphans: set[str], sentence_orphans: list[str]) -> None:
+        self.begin_write()
+        for name in broken:
+            ids = sorted(self.by_doc.pop(name, set()) | {c for c, r in self.chunks.items()
+                                                          if r["metadata"]["doc"] == name})
+            for cid in ids:
+                self.chunks.pop(cid, None)
+            orphans |= set(ids)
+            self.documents.pop(name, None)
+            if self.sentences is not None:
+                self.sentences.delete(where={"doc": name})
+        for at in range(0, len(orphans), CHROMA_BATCH):
+            self.collection.delete(ids=sorted(orphans)[at : at + CHROMA_BATCH])
+        for at in range(0, len(sentence_orphans), CHROMA_BATCH):
+            self.sentences.delete(ids=sentence_orphans[at : at + CHROMA_BATCH])
+        self.commit()
+
     # -- writing ----------------------------------------------------------------------------------
+    def begin_write(self) -> None:
+        """Mark the index as being written until ``commit`` (see WRITING)."""
+        marker = self.dir / WRITING
+        if not marker.exists():
+            marker.write_text(str(os.getpid()))
+
     def replace_document(
         self, doc: Document, chunks: list[Document], vectors: np.ndarray, sentences: list[Sentence] | None = None
     ) -> None:
         """Swap a document's chunks (and their sentences) for new ones; its old chunks go once the new ones are in."""
+        self.begin_write()
         name = doc.metadata["doc"]
         if self.sentences is not None:
             self._replace_sentences(name, sentences or [])
@@ -267,6 +345,7 @@ class Store:
         if name not in self.documents:
             known = ", ".join(sorted(self.documents)[:10]) or "none"
             raise UnknownDocument(f"No document named {name!r} in the index (documents: {known}).")
+        self.begin_write()
         ids = self.chunk_ids(name)
         if ids:
             self.collection.delete(ids=ids)
@@ -287,11 +366,24 @@ class Store:
         self._masks.clear()
         self._save(CHUNKS, self.chunks)
         self._save(MANIFEST, self.manifest)
+        (self.dir / WRITING).unlink(missing_ok=True)  # last: every file now agrees
 
     def _save(self, name: str, data: Any) -> None:
         tmp = self.dir / f"{name}.tmp"
         tmp.write_text(json.dumps(data, ensure_ascii=False))
         tmp.replace(self.dir / name)  # atomic: a reader never sees half a file
+
+
+def _all_ids(collection: Any, with_owner: bool = False) -> Any:
+    """Every id of a collection (with ``with_owner``: ids and their ``chunk_id`` metadata), read in pages."""
+    ids: list[str] = []
+    owners: list[str] = []
+    for offset in range(0, collection.count(), PAGE):
+        got = collection.get(include=["metadatas"] if with_owner else [], limit=PAGE, offset=offset)
+        ids += got["ids"]
+        if with_owner:
+            owners += [meta["chunk_id"] for meta in got["metadatas"]]
+    return (ids, owners) if with_owner else ids
 
 
 def _query(collection: Any, query_vec: np.ndarray, n: int, docs: list[str] | None, include: list[str]) -> dict:

@@ -1,0 +1,111 @@
+"""The index survives a write cut off at any moment: kill -9 during an ingest or a removal, then any command."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.library import Library
+from tests.conftest import SEED_DOC, copy_index, make_settings
+
+# A child process runs `assistant ingest` (or `remove`) and kills itself with SIGKILL right after the named step
+# has run its N-th time: no clean-up, no exception handler, as with a power cut.
+KILLER = """
+import os, signal, sys
+from assistant import store
+from assistant.cli import main
+target, when = sys.argv[1], int(sys.argv[2])
+owner, name = target.split(".")
+cls = {"Store": store.Store}[owner]
+original = getattr(cls, name)
+calls = [0]
+def dying(*args, **kwargs):
+    result = original(*args, **kwargs)
+    calls[0] += 1
+    if calls[0] == when:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return result
+setattr(cls, name, dying)
+sys.exit(main(sys.argv[3:]))
+"""
+MEMOS = {f"memo{i}.txt": f"Memo {i}\n\nRule {i}: staff file form {i} within {i + 2} days. It is signed by the head.\n"
+         for i in range(4)}
+
+
+def cut_off(index: Path, step: str, when: int, *command: str) -> int:
+    proc = subprocess.run([sys.executable, "-c", KILLER, step, str(when), "--index-dir", str(index), *command],
+                          capture_output=True, text=True, timeout=600, env={**os.environ})
+    return proc.returncode
+
+
+def whole(index: Path) -> Library:
+    """The index after the cut: opening it repairs it; then `check` finds nothing, the parts agree and each document
+    is all there."""
+    Library(make_settings(index))
+    library = Library(make_settings(index))
+    assert library.check() == []
+    counts = library.counts()
+    assert counts["records"] == counts["chroma"] == counts["bm25"]
+    for name, info in library.documents().items():
+        c = library.counts(name)
+        assert c["records"] == c["chroma"] == c["bm25"] == info["chunks"] and c["sentences"] > 0, name
+    return library
+
+
+@pytest.fixture
+def memos(tmp_path: Path) -> Path:
+    folder = tmp_path / "memos"
+    folder.mkdir()
+    for name, text in MEMOS.items():
+        (folder / name).write_text(text)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("step", "when"),
+    [
+        ("Store.begin_write", 1),  # before any vector is written
+        ("Store.replace_document", 2),  # during the Chroma writes: two documents of four written
+        ("Store.replace_document", 4),  # after every Chroma write, before the commit saves the files
+        ("Store._save", 1),  # during the commit: chunk records saved, manifest not
+    ],
+)
+def test_an_ingest_killed_at_any_point_leaves_whole_documents_and_reruns_clean(
+    seed_index: Path, tmp_path: Path, memos: Path, step: str, when: int
+) -> None:
+    index = copy_index(seed_index, tmp_path / "index")
+    assert cut_off(index, step, when, "ingest", str(memos)) == -signal.SIGKILL
+    library = whole(index)
+    assert SEED_DOC in library.documents()  # what was indexed before is never lost
+    library.ingest([memos])
+    library = whole(index)
+    assert sorted(library.documents()) == sorted([SEED_DOC, *MEMOS])
+    assert "within 4 days" in library.ask("How many days do staff have to file form 2?").text
+
+
+def test_a_removal_killed_midway_leaves_the_document_wholly_present_or_absent(seed_index: Path,
+                                                                            tmp_path: Path) -> None:
+    index = copy_index(seed_index, tmp_path / "index")
+    assert cut_off(index, "Store.begin_write", 1, "remove", SEED_DOC) == -signal.SIGKILL
+    library = whole(index)
+    assert library.documents() == {} or SEED_DOC in library.documents()
+
+
+def test_check_reports_and_repairs_vectors_no_record_owns(seed_index: Path, tmp_path: Path) -> None:
+    index = copy_index(seed_index, tmp_path / "index")
+    # A cut-off ingest of another index state: vectors in Chroma that no chunk record knows.
+    from assistant.store import chroma_client
+
+    collection = chroma_client(make_settings(index)).get_collection("policies")
+    collection.add(ids=["stray"], embeddings=[[0.1] * 384], documents=["stray"], metadatas=[{"doc": "gone.txt"}])
+    library = Library(make_settings(index))
+    assert library.check(repair=False) == ["1 vector(s) belong to no chunk record"]
+    from assistant.cli import main
+
+    assert main(["--index-dir", str(index), "check"]) == 0
+    assert library.check(repair=False) == [] and Library(make_settings(index)).check() == []
