@@ -26,7 +26,7 @@ SEED_CITATION_HIT_FLOOR = 0.95  # measured 1.0
 SEED_REFUSAL_FLOOR = 0.8  # measured 0.8 (4/5 unanswerable refused)
 SEED_FALSE_REFUSAL_CEILING = 0.05  # measured 0.0
 SEED_ZH_QUESTIONS = Path(__file__).resolve().parents[1] / "evalsets" / "seed-zh" / "questions.jsonl"
-SEED_ZH_HIT_FLOOR = 0.9  # the bar; measured 1.0 (18/18) with the multilingual setting
+SEED_ZH_HIT_FLOOR = 0.9  # the bar; measured 0.944 (17/18) with the multilingual setting (docs/evaluation.md)
 OBLIQA_HIT_FLOOR = 0.82  # measured on the first 200 questions, see docs/evaluation.md (CI slice row)
 
 
