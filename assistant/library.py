@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,12 +25,14 @@ from assistant.compose import Composer
 from assistant.documents import file_hash, iter_files, load_document, unique_names
 from assistant.embeddings import get_embedder
 from assistant.errors import BadDocument
+from assistant.locks import ReadWriteLock, file_lock
 from assistant.overview import HITS as OVERVIEW_HITS
 from assistant.overview import compose_overview
 from assistant.retrieval import HybridRetriever, HybridSearcher, SearchResult, Side
 from assistant.settings import Settings, get_settings
 from assistant.store import Sentence, Store
 
+WRITE_LOCK = "write.lock"  # in the index folder; see locks.file_lock
 # Chunks gathered from several files before one embedding call: small files alone make small, slow batches.
 FLUSH_CHUNKS = 512
 # Questions retrieve at least this many passages: the run file asks for 10, and the page's "nearest" list and
@@ -67,7 +70,13 @@ class Library:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
         self.embedder = get_embedder(self.settings.embedder)  # the model itself loads on first use
-        self._store = Store(self.settings, self.embedder)
+        self._lock = ReadWriteLock()
+        self._write_depth = 0  # how deep the writing thread is in _writing (the file lock is taken once)
+        self._open(generation=0)
+
+    def _open(self, generation: int) -> None:
+        """Read the index from disk (again, with a fresh Chroma client, when another process has changed it)."""
+        self._store = Store(self.settings, self.embedder, generation)
         self._searcher = HybridSearcher(self._store, self.settings)
         # Without sentence vectors the composer embeds a capped few sentences per question itself.
         stored = self._store.sentence_embeddings if self._store.has_sentences else None
@@ -75,15 +84,52 @@ class Library:
         if self._store.missing_sentences:
             self._add_missing_sentences()
 
+    def _follow(self) -> None:
+        """Pick up what another process committed (a CLI ingest while the page serves): read the index again."""
+        if self._store.changed_on_disk() and not self._lock.held():  # inside a read, the read's view stands
+            with self._lock.write():
+                if self._store.changed_on_disk():  # another thread may have read it again meanwhile
+                    self._open(self._store.generation + 1)
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A question's view: the latest committed index, never a write half-applied by this process."""
+        self._follow()
+        with self._lock.read():
+            yield
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One writer at a time, in this process (threads) and across processes (the index's lock file); the
+        write starts from what the other process last committed, so neither overwrites the other's change."""
+        with self._lock.write():
+            if self._write_depth:  # the writing thread again (ingest -> _index): it holds the file lock already
+                self._write_depth += 1
+                try:
+                    yield
+                finally:
+                    self._write_depth -= 1
+                return
+            with file_lock(self.settings.index_dir / WRITE_LOCK):
+                self._write_depth = 1
+                try:
+                    if self._store.changed_on_disk():
+                        self._open(self._store.generation + 1)
+                    yield
+                finally:
+                    self._write_depth = 0
+
     # -- documents ----------------------------------------------------------------------------------
     def documents(self) -> dict[str, dict]:
         """Name -> title, type, source, content hash, pages, chunks, chars, ingested_at (and the text)."""
-        return self._store.documents
+        with self._reading():
+            return dict(self._store.documents)  # a copy: the caller may iterate it while a write goes on
 
     def chunks(self, name: str) -> list[Document]:
         """A document's chunks in document order, as LangChain Documents."""
-        chunks = [self._store.chunk(cid) for cid in self._store.chunk_ids(name)]
-        return sorted(chunks, key=lambda c: c.metadata["start"])
+        with self._reading():
+            chunks = [self._store.chunk(cid) for cid in self._store.chunk_ids(name)]
+            return sorted(chunks, key=lambda c: c.metadata["start"])
 
     def sections(self, name: str) -> list[str]:
         """A document's section headings in document order."""
@@ -96,12 +142,14 @@ class Library:
     def check(self, repair: bool = True) -> list[str]:
         """Where the parts of the index disagree (after a cut-off write), one line each, repaired unless told not to;
         includes what opening the index already repaired. Empty: the index is whole."""
-        return [*self._store.repaired, *self._store.check(repair)]
+        with self._writing():
+            return [*self._store.repaired, *self._store.check(repair)]
 
     def counts(self, name: str | None = None) -> dict[str, int]:
         """Chunks held by each part of the index (records, Chroma, BM25) and sentence vectors, of one document
         when named; the first three agree in a healthy index."""
-        return self._store.counts(name)
+        with self._reading():
+            return self._store.counts(name)
 
     def ingest(
         self, paths: Iterable[str | Path], progress: bool = False, on_error: Callable[[BadDocument], None] | None = None
@@ -110,6 +158,12 @@ class Library:
 
         A document's name is its path under the folder given (or its file name); see ``documents.iter_files``.
         """
+        with self._writing():
+            return self._ingest(paths, progress, on_error)
+
+    def _ingest(
+        self, paths: Iterable[str | Path], progress: bool, on_error: Callable[[BadDocument], None] | None
+    ) -> IngestReport:
         report = IngestReport()
         taken = {name: info.get("source", "") for name, info in self.documents().items()}
         files = unique_names(iter_files(paths), taken)
@@ -145,7 +199,8 @@ class Library:
                 else:
                     yield doc
 
-        return self._index(prepared(), report)
+        with self._writing():
+            return self._index(prepared(), report)
 
     def add_texts(self, texts: Iterable[str], metadatas: Iterable[dict] | None = None) -> IngestReport:
         """Index plain texts, as LangChain's ``VectorStore.add_texts``: one document each."""
@@ -155,16 +210,17 @@ class Library:
         )
 
     def _index(self, documents: Iterable[Document], report: IngestReport) -> IngestReport:
-        pending: list[tuple[Document, list[Document]]] = []
-        for doc in documents:
-            pending.append((doc, split_document(doc, self.settings.chunk_size)))
-            if sum(len(chunks) for _, chunks in pending) >= FLUSH_CHUNKS:
-                self._write(pending, report)
-                pending = []
-        self._write(pending, report)
-        if report.added:
-            self._store.commit()
-        return report
+        with self._writing():
+            pending: list[tuple[Document, list[Document]]] = []
+            for doc in documents:
+                pending.append((doc, split_document(doc, self.settings.chunk_size)))
+                if sum(len(chunks) for _, chunks in pending) >= FLUSH_CHUNKS:
+                    self._write(pending, report)
+                    pending = []
+            self._write(pending, report)
+            if report.added:
+                self._store.commit()
+            return report
 
     def _write(self, pending: list[tuple[Document, list[Document]]], report: IngestReport) -> None:
         if not pending:
@@ -207,23 +263,27 @@ class Library:
 
     def remove(self, name: str) -> int:
         """Delete a document from every part of the index; returns how many chunks went."""
-        removed = self._store.remove_document(name)
-        self._store.commit()
-        return removed
+        with self._writing():
+            removed = self._store.remove_document(name)
+            self._store.commit()
+            return removed
 
     # -- questions ----------------------------------------------------------------------------------
     def search(self, query: str, k: int = 10, docs: list[str] | None = None, side: Side = "hybrid") -> SearchResult:
         """The k best passages (of ``docs`` when given); ``side`` "dense" or "bm25" searches one side alone."""
-        return self._searcher.search(query, k, docs, side)
+        with self._reading():
+            return self._searcher.search(query, k, docs, side)
 
     def ask(self, question: str, docs: list[str] | None = None, side: Side = "hybrid") -> Answer:
         """An extractive cited answer, or a refusal decided by code; it carries the ranked hits it was drawn from."""
-        found = self.search(question, max(MIN_HITS, self.settings.top_k), docs, side)
-        return self._composer.compose(question, found)
+        with self._reading():
+            found = self.search(question, max(MIN_HITS, self.settings.top_k), docs, side)
+            return self._composer.compose(question, found)
 
     def overview(self, topic: str, docs: list[str] | None = None, question: str | None = None) -> Answer:
         """What the documents say about ``topic``: cited points grouped by document section (``Answer.groups``)."""
-        return compose_overview(self._composer, topic, self.search(topic, OVERVIEW_HITS, docs), question)
+        with self._reading():
+            return compose_overview(self._composer, topic, self.search(topic, OVERVIEW_HITS, docs), question)
 
     def as_retriever(self, k: int = 5, docs: list[str] | None = None) -> HybridRetriever:
         """The hybrid search as a LangChain retriever."""

@@ -52,21 +52,29 @@ def sentence_id(chunk_id: str, start: int) -> str:
     return f"{chunk_id}:{start}"
 
 
-def chroma_client(settings: Settings) -> chromadb.ClientAPI:
-    """A persistent client under the index folder, or an HTTP client when a `chroma run` server is configured."""
+def chroma_client(settings: Settings, generation: int = 0) -> chromadb.ClientAPI:
+    """A persistent client under the index folder, or an HTTP client when a `chroma run` server is configured.
+
+    A persistent client keeps its vector index in memory and never sees another process's writes (measured:
+    after another process added and deleted vectors, this one's queries still returned the deleted ones, however
+    often the collection was fetched again). Chroma shares one client per path string within a process, so a
+    later ``generation`` opens the same folder under an equal path ("chroma/./.") to read it afresh.
+    """
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_url:
         from urllib.parse import urlparse
 
         url = urlparse(settings.chroma_url)
         return chromadb.HttpClient(host=url.hostname, port=url.port or 8000, settings=chroma_settings)
-    return chromadb.PersistentClient(path=str(settings.index_dir / "chroma"), settings=chroma_settings)
+    path = os.path.join(settings.index_dir / "chroma", *["."] * generation)
+    return chromadb.PersistentClient(path=path, settings=chroma_settings)
 
 
 class Store:
     """The index of one folder (or one Chroma server collection); other modules read it through its methods."""
 
-    def __init__(self, settings: Settings, embedder: Embeddings) -> None:
+    def __init__(self, settings: Settings, embedder: Embeddings, generation: int = 0) -> None:
+        """``generation``: how many times this process has opened the index afresh (see chroma_client)."""
         self.settings = settings
         self.embedder = embedder
         self.dir = settings.index_dir
@@ -77,7 +85,8 @@ class Store:
         self.by_doc: dict[str, set[str]] = {}
         for cid, record in self.chunks.items():
             self.by_doc.setdefault(record["metadata"]["doc"], set()).add(cid)
-        self.client = chroma_client(settings)
+        self.generation = generation
+        self.client = chroma_client(settings, generation)
         self.collection = self.client.get_or_create_collection(
             settings.collection, metadata={"hnsw:space": "cosine", "embedder": embedder.name}
         )
@@ -87,6 +96,7 @@ class Store:
         self._masks: dict[tuple[str, ...], np.ndarray] = {}
         # What was repaired on opening after an interrupted write (empty when the last write finished).
         self.repaired: list[str] = self.check(repair=True) if (self.dir / WRITING).exists() else []
+        self._stamp = self._disk_stamp()  # what this store has read; see changed_on_disk
 
     def _sentence_collection(self) -> Any:
         """The sentence collection when the settings ask for it; dropped when they no longer do, so it never goes
@@ -120,6 +130,18 @@ class Store:
             )
 
     # -- reading ----------------------------------------------------------------------------------
+    def _disk_stamp(self) -> tuple[int, int] | None:
+        """The manifest file's modification time and size: every commit (of any process) replaces it."""
+        try:
+            stat = (self.dir / MANIFEST).stat()
+        except FileNotFoundError:
+            return None
+        return stat.st_mtime_ns, stat.st_size
+
+    def changed_on_disk(self) -> bool:
+        """True when another process has committed a change since this store read or wrote the index."""
+        return self._disk_stamp() != self._stamp
+
     def _read(self, name: str, default: Any) -> Any:
         path = self.dir / name
         return json.loads(path.read_text()) if path.exists() else default
@@ -191,14 +213,17 @@ class Store:
     def query_chunks(self, query_vec: np.ndarray, n: int, docs: list[str] | None) -> dict[str, float]:
         """Chunk id -> cosine to the query, best first (Chroma's cosine space returns distance = 1 - cosine)."""
         got = _query(self.collection, query_vec, n, docs, [])
-        return {cid: 1.0 - dist for cid, dist in zip(got["ids"], got["distances"])}
+        # A shared Chroma server may hold another process's vectors before that process has committed their
+        # records: a question sees only what this store's records hold.
+        return {cid: 1.0 - dist for cid, dist in zip(got["ids"], got["distances"]) if cid in self.chunks}
 
     def query_sentences(self, query_vec: np.ndarray, n: int, docs: list[str] | None) -> list[tuple[str, float]]:
         """(chunk id, cosine) of the n sentences nearest the query, best first; empty without sentence vectors."""
         if self.sentences is None:
             return []
         got = _query(self.sentences, query_vec, n, docs, ["metadatas"])
-        return [(meta["chunk_id"], 1.0 - dist) for meta, dist in zip(got["metadatas"], got["distances"])]
+        return [(meta["chunk_id"], 1.0 - dist) for meta, dist in zip(got["metadatas"], got["distances"])
+                if meta["chunk_id"] in self.chunks]
 
     def vectorstore(self):  # noqa: ANN201 - langchain_chroma is imported lazily: only users who ask pay for it
         """The same collection as a LangChain ``Chroma`` vector store, for users who want the usual interface."""
@@ -366,6 +391,7 @@ class Store:
         self._masks.clear()
         self._save(CHUNKS, self.chunks)
         self._save(MANIFEST, self.manifest)
+        self._stamp = self._disk_stamp()
         (self.dir / WRITING).unlink(missing_ok=True)  # last: every file now agrees
 
     def _save(self, name: str, data: Any) -> None:
