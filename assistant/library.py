@@ -21,11 +21,12 @@ from tqdm import tqdm
 from assistant.answer import Answer
 from assistant.chunking import sentence_spans, split_document
 from assistant.compose import Composer
-from assistant.documents import file_hash, iter_files, load_document, unique_names
+from assistant.documents import iter_files, load_document, read_file, unique_names
 from assistant.embeddings import get_embedder
 from assistant.errors import BadDocument
 from assistant.overview import HITS as OVERVIEW_HITS
 from assistant.overview import compose_overview
+from assistant.readers import Limits
 from assistant.retrieval import HybridRetriever, HybridSearcher, SearchResult, Side
 from assistant.settings import Settings, get_settings
 from assistant.store import Sentence, Store
@@ -108,14 +109,16 @@ class Library:
         report = IngestReport()
         taken = {name: info.get("source", "") for name, info in self.documents().items()}
         files = unique_names(iter_files(paths), taken)
+        limits = Limits.from_settings(self.settings)
 
         def loaded() -> Iterator[Document]:
             for path, name in tqdm(files, desc="Ingesting", unit="file", disable=not progress):
                 try:
-                    if self._store.is_current(name, file_hash(path)):
+                    data = read_file(path, limits)  # read once: hashed here, parsed only if changed
+                    if self._store.is_current(name, hashlib.sha256(data).hexdigest()):
                         report.skipped.append(name)
                         continue
-                    yield load_document(path, name)
+                    yield load_document(path, name, limits, data)
                 except BadDocument as error:
                     report.failed.append(error)
                     if on_error:
