@@ -18,14 +18,25 @@ import threading
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from assistant.errors import BadDocument
+from assistant.errors import AssistantError, BadDocument
 from assistant.readers import Limits, read
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 
 
+# The worker imports its parsers before it says it is ready, so the time limit counts parsing only. Starting
+# takes 0.5 s on an idle 2-core VM; the margin is for a loaded one.
+STARTUP_TIMEOUT_S = 120
+
+
 def _serve(jobs: Connection, answers: Connection) -> None:
     """The worker: read jobs until the pipe closes; every answer is ("ok", result) or ("bad", problem)."""
+    import bs4.dammit  # noqa: F401 - the readers' own imports, done before the first file's clock starts
+    import docx  # noqa: F401
+    import lxml.etree  # noqa: F401
+    import pypdf  # noqa: F401
+
+    answers.send(("ready", None))
     while True:
         try:
             kind, path, data, limits = jobs.recv()
@@ -59,6 +70,13 @@ class ReaderWorker:
         os.close(answer_write)
         self._jobs = Connection(job_write, readable=False)
         self._answers = Connection(answer_read, writable=False)
+        try:
+            ready = self._answers.poll(STARTUP_TIMEOUT_S) and self._answers.recv()[0] == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.stop()
+            raise AssistantError("the file reader process did not start; see the messages above")
 
     def stop(self) -> None:
         if self._process is not None:
