@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -236,8 +237,10 @@ def _complete(doc: Document) -> Document:
     """A Document with the metadata the index needs, defaults filled in from its text."""
     text = doc.page_content
     meta = dict(doc.metadata)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     name = str(meta.get("doc") or Path(str(meta.get("source") or "")).name or f"text-{digest[:12]}")
+    if re.search(r"[\ud800-\udfff]", text):  # the index stores UTF-8, which has no lone surrogates
+        raise BadDocument(name, "holds text that is not valid Unicode (a lone surrogate); clean it first")
     if not text.strip():
         raise BadDocument(name, "is empty")
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), name)
