@@ -29,8 +29,12 @@ def _library(settings: Settings, verbose: bool = False) -> Library:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
     lib = _library(settings, args.verbose)
-    report = lib.ingest(args.paths, progress=True, on_error=lambda error: print(f"error: {error}", file=sys.stderr))
+    # tqdm.write clears the progress bar first: a plain print would glue the error to the bar's line.
+    report = lib.ingest(args.paths, progress=True,
+                        on_error=lambda error: tqdm.write(f"error: {error}", file=sys.stderr))
     print(report.summary())
     return 1 if report.failed else 0
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,11 +22,12 @@ from tqdm import tqdm
 from assistant.answer import Answer
 from assistant.chunking import sentence_spans, split_document
 from assistant.compose import Composer
-from assistant.documents import file_hash, iter_files, load_document, unique_names
+from assistant.documents import iter_files, load_document, read_file, unique_names
 from assistant.embeddings import get_embedder
 from assistant.errors import BadDocument
 from assistant.overview import HITS as OVERVIEW_HITS
 from assistant.overview import compose_overview
+from assistant.readers import Limits
 from assistant.retrieval import HybridRetriever, HybridSearcher, SearchResult, Side
 from assistant.settings import Settings, get_settings
 from assistant.store import Sentence, Store
@@ -113,14 +115,16 @@ class Library:
         report = IngestReport()
         taken = {name: info.get("source", "") for name, info in self.documents().items()}
         files = unique_names(iter_files(paths), taken)
+        limits = Limits.from_settings(self.settings)
 
         def loaded() -> Iterator[Document]:
             for path, name in tqdm(files, desc="Ingesting", unit="file", disable=not progress):
                 try:
-                    if self._store.is_current(name, file_hash(path)):
+                    data = read_file(path, limits)  # read once: hashed here, parsed only if changed
+                    if self._store.is_current(name, hashlib.sha256(data).hexdigest()):
                         report.skipped.append(name)
                         continue
-                    yield load_document(path, name)
+                    yield load_document(path, name, limits, data)
                 except BadDocument as error:
                     report.failed.append(error)
                     if on_error:
@@ -238,8 +242,10 @@ def _complete(doc: Document) -> Document:
     """A Document with the metadata the index needs, defaults filled in from its text."""
     text = doc.page_content
     meta = dict(doc.metadata)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     name = str(meta.get("doc") or Path(str(meta.get("source") or "")).name or f"text-{digest[:12]}")
+    if re.search(r"[\ud800-\udfff]", text):  # the index stores UTF-8, which has no lone surrogates
+        raise BadDocument(name, "holds text that is not valid Unicode (a lone surrogate); clean it first")
     if not text.strip():
         raise BadDocument(name, "is empty")
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), name)

@@ -58,6 +58,21 @@ class Settings(BaseSettings):
         0.6, ge=0, le=3, description="Below this answerability score the assistant says the documents do not answer."
     )
     max_upload_mb: int = Field(50, ge=1, le=2000, description="Largest file the page accepts for upload, in MB.")
+    max_file_mb: int = Field(
+        50, ge=1, le=2000,
+        description="Largest file ingest reads (command line, library and page), in MB; a larger one is refused "
+        "unread.",
+    )
+    max_expanded_mb: int = Field(
+        100, ge=1, le=4000,
+        description="Largest total a DOCX may unpack to, in MB, checked from its zip directory before parsing.",
+    )
+    max_pdf_pages: int = Field(
+        2000, ge=1, le=100_000, description="Most pages read from one PDF; longer ones are refused."
+    )
+    read_timeout_s: float = Field(
+        60, gt=0, le=3600, description="Longest one file may take to read; a reader still busy then is stopped."
+    )
     eval_dir: Path = Field(Path(".eval-cache"), description="Where `assistant eval` keeps the index of each corpus.")
 
 
