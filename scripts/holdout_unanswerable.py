@@ -30,52 +30,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from assistant.evaluation import covers, load_jsonl, normalize, write_jsonl  # noqa: E402
+from check_devset import Corpus  # noqa: E402
+
+from assistant.evaluation import load_jsonl, write_jsonl  # noqa: E402
 
 # A quarter of the library held out at most: enough documents go for 20+ held-out questions on ObliQA (40 regulations,
 # about 2 gold documents a question) while three quarters of the library stays as distractors.
 MAX_DOC_SHARE = 0.25
-# The scorer's covers(): evidence of 8+ words counts when half of its word 3-grams stand in the passage.
-MIN_WORDS_FOR_TRIGRAMS = 8
-
-
-def trigrams(words: list[str]) -> set[tuple[str, ...]]:
-    return {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
-
-
-class Corpus:
-    """The documents, normalised once, with `covers` computed as the scorer does (a whole 5 MB corpus is normalised
-    thousands of times otherwise)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.files = sorted(p for p in folder.iterdir() if p.is_file())
-        self.text = {p.name: p.read_text(encoding="utf-8", errors="replace") for p in self.files}
-        self.norm = {name: normalize(t) for name, t in self.text.items()}
-        self.grams = {name: trigrams(t.split()) for name, t in self.norm.items()}
-
-    def covering(self, evidence: str, names: list[str] | None = None) -> list[str]:
-        """The documents (among ``names``, default all) that cover ``evidence``: the same rule as ``covers``."""
-        e = normalize(evidence)
-        if not e:
-            return []
-        words = e.split()
-        eg = trigrams(words)
-        long_enough = len(words) >= MIN_WORDS_FOR_TRIGRAMS
-        return [
-            name
-            for name in (names if names is not None else list(self.norm))
-            if e in self.norm[name] or (long_enough and len(eg & self.grams[name]) >= 0.5 * len(eg))
-        ]
-
-    def self_check(self, evidence: list[str], rng: random.Random) -> None:
-        """The fast rule must agree with the scorer's own ``covers`` (checked on a sample, it is slow)."""
-        names = list(self.text)
-        for ev in rng.sample(evidence, min(20, len(evidence))):
-            for name in rng.sample(names, min(5, len(names))):
-                assert (name in self.covering(ev, [name])) == covers(ev, self.text[name]), (ev[:60], name)
-
-
 def gold_docs(question: dict, corpus: Corpus) -> list[str]:
     named = question.get("doc") or question.get("doc_hint")
     if named:
