@@ -5,8 +5,8 @@ A sentence is supported by a passage when all of these hold:
   slips: "2025" for "2035", the wrong ministry); a small embedder cannot see these, the sentence says them exactly;
 - the passage's best-matching sentence is close in meaning (cosine of the library's embedder);
 - that sentence (with its neighbours) holds most of the written sentence's content words;
-- the two agree in polarity: a "not" / "no" / "never" on one side only turns a supported statement into its
-  opposite while changing almost nothing an embedder or a word overlap measures.
+- it and that sentence hold as many negations: a "not" / "no" / "never" on one side only turns a supported
+  statement into its opposite while changing almost nothing an embedder or a word overlap measures.
 """
 
 from __future__ import annotations
@@ -88,8 +88,9 @@ def _norm_number(number: str) -> str:
     return number
 
 
-def negated(text: str) -> bool:
-    return bool(_NEGATION.search(text))
+def negations(text: str) -> int:
+    """How many negations a text holds: one more or fewer than its source turns a statement into its opposite."""
+    return len(_NEGATION.findall(text))
 
 
 class Verifier:
@@ -136,7 +137,7 @@ class Verifier:
             verdict.reason = "no sentence of the passage says this"
         elif coverage < self.min_coverage:
             verdict.reason = "the passage's closest sentence lacks most of its words"
-        elif negated(sentence) != negated(window):
+        elif negations(sentence) != negations(passage[start:end]):
             verdict.reason = "the passage says the opposite"
         else:
             verdict.supported = True
