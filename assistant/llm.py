@@ -49,8 +49,10 @@ def model_name(model: BaseChatModel) -> str:
     return type(model).__name__
 
 
-def describe_failure(error: BaseException, settings: Settings | None = None) -> str:
-    """One line saying why the written answer failed, in words a user can act on (never the API key)."""
+def describe_failure(error: BaseException, settings: Settings | None = None, mid_answer: bool = False) -> str:
+    """One line saying why the written answer failed, in words a user can act on (never the API key).
+
+    ``mid_answer``: tokens had arrived, so a lost connection means the server went away while writing."""
     import httpx
     import openai
 
@@ -59,13 +61,10 @@ def describe_failure(error: BaseException, settings: Settings | None = None) -> 
     if isinstance(error, openai.APITimeoutError | httpx.TimeoutException):
         seconds = f" within {settings.llm_timeout:g} s" if settings else ""
         return f"The LLM server{where} did not answer{seconds}."
-    if isinstance(error, openai.APIConnectionError | httpx.ConnectError):
-        cause = error.__cause__ or error.__context__
-        if isinstance(cause, httpx.RemoteProtocolError | httpx.ReadError):
+    if isinstance(error, openai.APIConnectionError | httpx.TransportError | httpx.StreamError):
+        if mid_answer or isinstance(error, httpx.RemoteProtocolError | httpx.ReadError):
             return f"The LLM server{where} stopped in the middle of the answer."
         return f"The LLM server{where} cannot be reached."
-    if isinstance(error, httpx.RemoteProtocolError | httpx.ReadError | httpx.StreamError):
-        return f"The LLM server{where} stopped in the middle of the answer."
     if isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
         return f"The LLM server{where} refused the API key (HTTP {error.status_code}); check ASSISTANT_LLM_API_KEY."
     if isinstance(error, openai.NotFoundError):

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 # "[1]", "[1, 3]", "[1][2]", and what small models write instead: "[Passage 1]", "[source 2]".
 _CITATION = re.compile(r"\[\s*(?:passage|source)?\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]", re.IGNORECASE)
+_AFTER_STOP = re.compile(r"([.!?])((?:\s*" + _CITATION.pattern + r")+)", re.IGNORECASE)
 NOTHING_VERIFIED = "no written sentence is supported by the passage it cites"
 
 
@@ -48,11 +49,13 @@ def split_written(text: str) -> list[tuple[str, list[int]]]:
 
     A marker standing alone after the full stop ("... 2035. [1]") belongs to the sentence before it.
     """
+    # "yearly.[2] Next" / "year. [2]": the markers move before the stop, so the sentence splitter sees the stop.
+    text = _AFTER_STOP.sub(lambda m: f" {m.group(2).strip()}{m.group(1)} ", text)
     out: list[tuple[str, list[int]]] = []
     for start, end in sentence_spans(text):
         piece = text[start:end]
         cited = [int(n) for group in _CITATION.findall(piece) for n in re.split(r"[,;]", group)]
-        clean = re.sub(r"\s+([.,;:!?])", r"\1", _CITATION.sub("", piece)).strip()
+        clean = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(_CITATION.sub("", piece).split()))
         if not re.search(r"\w", clean):
             if out and cited:
                 out[-1][1].extend(n for n in cited if n not in out[-1][1])
@@ -105,7 +108,7 @@ class Writing:
                     yield "sentence", self._check(sentence, cited)
                 done = max(done, len(parts) - 1)
         except Exception as error:  # noqa: BLE001 - whatever the model raised, the reader gets the quoted answer
-            self.error = describe_failure(error, self.settings)
+            self.error = describe_failure(error, self.settings, mid_answer=bool(text))
         else:
             for sentence, cited in split_written(text)[done:]:
                 yield "sentence", self._check(sentence, cited)
