@@ -4,6 +4,9 @@
     lib.ingest(["seeds/"])                      # or lib.add_documents([...]) / lib.add_texts([...])
     answer = lib.ask("What does the plan say about hydrogen?")
     print(answer.to_text())
+
+With an LLM (``ASSISTANT_LLM_URL``, or any LangChain chat model passed as ``llm``), ``write`` / ``stream`` give a
+written answer whose every sentence is checked against the passage it cites (assistant.write).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.documents import Document
 from tqdm import tqdm
@@ -31,6 +34,11 @@ from assistant.readers import Limits
 from assistant.retrieval import HybridRetriever, HybridSearcher, SearchResult, Side
 from assistant.settings import Settings, get_settings
 from assistant.store import Sentence, Store
+from assistant.verify import Verifier
+from assistant.write import Writing
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 # Chunks gathered from several files before one embedding call: small files alone make small, slow batches.
 FLUSH_CHUNKS = 512
@@ -66,8 +74,14 @@ def embedding_text(chunk: Document, with_context: bool) -> str:
 
 
 class Library:
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, llm: BaseChatModel | None = None) -> None:
+        """``llm``: the chat model that writes answers; default: the one ``ASSISTANT_LLM_URL`` points at, if any."""
         self.settings = settings or get_settings()
+        if llm is None:
+            from assistant.llm import chat_model
+
+            llm = chat_model(self.settings)
+        self.llm = llm
         self.embedder = get_embedder(self.settings.embedder)  # the model itself loads on first use
         self._store = Store(self.settings, self.embedder)
         self._searcher = HybridSearcher(self._store, self.settings)
@@ -224,6 +238,17 @@ class Library:
         """An extractive cited answer, or a refusal decided by code; it carries the ranked hits it was drawn from."""
         found = self.search(question, max(MIN_HITS, self.settings.top_k), docs, side)
         return self._composer.compose(question, found)
+
+    def stream(self, question: str, docs: list[str] | None = None, side: Side = "hybrid") -> Writing:
+        """A written answer in progress (``Writing.tokens()`` / ``.sentences()``, then ``.answer``).
+
+        Retrieval and the refusal run first, exactly as ``ask``: a refused question never reaches the LLM, and
+        without an LLM the answer is the quoted one."""
+        return Writing(self.ask(question, docs, side), self.llm, Verifier(self.embedder), self.settings)
+
+    def write(self, question: str, docs: list[str] | None = None, side: Side = "hybrid") -> Answer:
+        """The written answer (mode "written"), or the quoted one ("fallback" with ``error`` when it failed)."""
+        return self.stream(question, docs, side).answer
 
     def overview(self, topic: str, docs: list[str] | None = None, question: str | None = None) -> Answer:
         """What the documents say about ``topic``: cited points grouped by document section (``Answer.groups``)."""
