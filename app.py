@@ -13,7 +13,7 @@ import streamlit as st
 from assistant import conversation
 from assistant.conversation import Turn
 from assistant.library import Library
-from assistant.page import uploads, view
+from assistant.page import failures, uploads, view
 from assistant.page.export import conversation_markdown
 from assistant.page.feedback import FeedbackRecord, FeedbackStore, rating_name
 from assistant.retrieval import Hit
@@ -146,11 +146,11 @@ def draw_document(name: str, info: dict) -> None:
         with st.container(horizontal=True):
             if st.button("Re-index", key=f"reindex-{name}"):
                 with write_lock(INDEX), st.spinner("Re-indexing…"):
-                    notify(uploads.reindex(library, name))
+                    notify(failures.guarded(f"re-indexing {name}", lambda: uploads.reindex(library, name)))
                 st.rerun()
             if st.button("Delete", key=f"delete-{name}"):
                 with write_lock(INDEX):
-                    notify(uploads.delete(library, name))
+                    notify(failures.guarded(f"deleting {name}", lambda: uploads.delete(library, name)))
                 st.rerun()
 
 
@@ -162,8 +162,8 @@ def draw_uploader() -> None:
         return
     bar = st.progress(0.0, text=f"Uploading {view.md_escape(upload.name)}…")
     with write_lock(INDEX):
-        result = uploads.ingest_upload(library, upload.name, upload.getvalue(),
-                                       lambda f, text: bar.progress(f, text=view.md_escape(text)))
+        result = failures.guarded(f"adding {upload.name}", lambda: uploads.ingest_upload(
+            library, upload.name, upload.getvalue(), lambda f, text: bar.progress(f, text=view.md_escape(text))))
     notify(result)
     state.upload_round += 1  # a fresh uploader, so the same file is not ingested again on the next rerun
     st.rerun()
@@ -209,8 +209,12 @@ def draw_export() -> None:
 
 def ask(question: str, docs: list[str] | None, overview: bool) -> None:
     history = [t.searched for t in state.turns]
-    with st.spinner("Searching the documents…"):
-        turn = conversation.ask(library, question, history, docs, overview=overview)
+    try:
+        with st.spinner("Searching the documents…"):
+            turn = conversation.ask(library, question, history, docs, overview=overview)
+    except Exception as error:  # a short message and a reference here; the traceback goes to the server log
+        st.error(view.md_escape(failures.failure_message("answering your question", error)))
+        return
     state.turns.append(turn)
     draw_turn(turn)
 

@@ -27,8 +27,10 @@ class Source:
 class AnswerSentence:
     text: str
     n: int  # which source it came from
-    start: int  # offsets of the sentence in the source document's text
+    start: int  # offsets of the sentence in the source document's text (written: of its supporting sentence)
     end: int
+    verified: bool = True  # a written sentence the cited passage supports (quoted sentences are the passage's own)
+    reason: str = ""  # why a written sentence was not verified
 
 
 @dataclass
@@ -52,6 +54,26 @@ class Answer:
     answerability: float | None = None  # the score the refusal was decided on (None: nothing to score)
     topic: str | None = None  # set for a topic overview, whose points are grouped by section
     groups: list[AnswerGroup] = field(default_factory=list)
+    # quoted: sentences of a passage; written: an LLM's sentences, the verified ones in ``sentences``;
+    # fallback: the quoted answer shown because the written one failed (``error``) or had no verified sentence.
+    mode: str = "quoted"
+    model: str | None = None  # the LLM asked, when one was
+    error: str | None = None  # one line: why the written answer is not shown
+    written: list[AnswerSentence] = field(default_factory=list)  # every written sentence in order, checked or not
+
+    @property
+    def dropped(self) -> list[AnswerSentence]:
+        """Written sentences their cited passage does not support: never printed, shown marked on the page."""
+        return [s for s in self.written if not s.verified]
+
+    @property
+    def label(self) -> str:
+        """What a reader is told about how the answer was made, when it is not the default quotation."""
+        if self.mode == "written":
+            return f"Written by {self.model}; every sentence checked against the passage it cites"
+        if self.mode == "fallback":
+            return f"Quoted answer (the written answer is not shown: {self.error})"
+        return ""
 
     @property
     def text(self) -> str:
@@ -81,11 +103,19 @@ class Answer:
             "answer": self.text,
             "refused": self.refused,
             "answerability": self.answerability,
+            "mode": self.mode,
+            **(self._written_dict() if self.mode != "quoted" else {}),
             "sentences": [{"text": s.text, "n": s.n, "start": s.start, "end": s.end} for s in self.sentences],
             # Only sources a sentence actually cites: listing uncited ones would inflate citation_hit.
             "citations": [_passage(s.hit) | {"n": s.n} for s in self.sources if s.n in cited],
             "retrieved": [_passage(h) | {"score": float(h.score)} for h in self.hits],
         }
+
+    def _written_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "error": self.error, "written_sentences": len(self.written),
+                "verified": len(self.written) - len(self.dropped), "dropped": len(self.dropped),
+                "kept": len(self.sentences),
+                "unsupported": [{"text": s.text, "n": s.n, "reason": s.reason} for s in self.dropped]}
 
     def to_text(self) -> str:
         """Plain text for a terminal: the answer and its numbered sources, or the refusal and the nearest passages."""
@@ -94,7 +124,7 @@ class Answer:
             for i, hit in enumerate(self.nearest[:NEAREST_SHOWN], 1):
                 lines += [f"{i:>2}. {where(hit.chunk.metadata)} ({hit.doc})", f"    {shorten(hit.text, 200)}"]
             return "\n".join(lines)
-        lines = [self.text, "", "Sources:"]
+        lines = ([f"{self.label}:"] if self.mode == "fallback" else []) + [self.text, "", "Sources:"]
         lines += [f"[{s.n}] {where(s.hit.chunk.metadata)} ({s.hit.doc})" for s in self.sources]
         return "\n".join(lines)
 

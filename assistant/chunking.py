@@ -183,7 +183,8 @@ def _split_at_whitespace(text: str, start: int, end: int, size: int) -> list[tup
 
 def chunk_id(doc_name: str, start: int, text: str) -> str:
     """Stable id: the same document text always gives the same ids, so re-ingest replaces rather than duplicates."""
-    return hashlib.sha1(f"{doc_name}\x00{start}\x00{text}".encode()).hexdigest()[:20]
+    # surrogatepass: a lone surrogate (possible in text given to add_texts) must not make the id fail
+    return hashlib.sha1(f"{doc_name}\x00{start}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
 def _sectioned_paragraphs(text: str) -> list[tuple[int, int, str, bool]]:

@@ -72,6 +72,7 @@ def clean_text(text: str, *, strip_footer: bool = True) -> str:
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
     text = re.sub(r"[\u200b\u200c\u200d\ufeff\u00ad]", "", text)  # invisible characters break word matching
+    text = re.sub(r"[\ud800-\udfff]", "\ufffd", text)  # a lone surrogate (broken PDF text) cannot be stored as UTF-8
     lines = [re.sub(r"[ \t\u00a0\u3000\u2002\u2003\u2009\v]+", " ", line).strip() for line in text.split("\n")]
     lines = [line for line in lines if not (_is_share_prompt(line) or (len(line) <= 60 and _EDITOR.match(line)))]
     lines = _drop_repeats(lines)

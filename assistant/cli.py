@@ -29,8 +29,12 @@ def _library(settings: Settings, verbose: bool = False) -> Library:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
     lib = _library(settings, args.verbose)
-    report = lib.ingest(args.paths, progress=True, on_error=lambda error: print(f"error: {error}", file=sys.stderr))
+    # tqdm.write clears the progress bar first: a plain print would glue the error to the bar's line.
+    report = lib.ingest(args.paths, progress=True,
+                        on_error=lambda error: tqdm.write(f"error: {error}", file=sys.stderr))
     print(report.summary())
     return 1 if report.failed else 0
 
@@ -77,7 +81,15 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    answer = _library(settings, args.verbose).ask(args.question, args.doc)
+    library = _library(settings, args.verbose)
+    if library.llm is None or args.quoted:
+        answer = library.ask(args.question, args.doc)
+    elif args.format == "text":
+        return _print_written(library, args)
+    else:
+        answer = library.write(args.question, args.doc)
+        if answer.error:
+            print(f"error: {answer.error}", file=sys.stderr)
     if args.format == "json":
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -85,11 +97,41 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _print_written(library: Library, args: argparse.Namespace) -> int:
+    """Each written sentence printed once the passage it cites is found to support it; unsupported ones are
+    dropped; when none passes, or the server fails, one line says why and the quoted answer follows, labelled."""
+    writing = library.stream(args.question, args.doc)
+    printed = False
+    for sentence in writing.sentences():
+        if sentence.verified:
+            print(f"{sentence.text} [{sentence.n}]", end=" ", flush=True)
+            printed = True
+        elif args.verbose:
+            print(f"\n(dropped: {sentence.text!r}: {sentence.reason})", file=sys.stderr, flush=True)
+    answer = writing.answer
+    if printed:
+        print()
+    if answer.mode == "written":
+        print("\nSources:")
+        print("\n".join(line for line in answer.to_text().splitlines()[2:] if line.startswith("[")))
+    else:
+        if answer.error and answer.mode == "fallback":
+            print(f"error: {answer.error}", file=sys.stderr)
+        if printed:  # already shown sentences are superseded by the quoted answer: say so
+            print("(not kept: the written answer failed)", file=sys.stderr)
+        print(answer.to_text())
+    if args.verbose and writing.timing.total is not None:
+        first = writing.timing.first_token
+        print(f"model {answer.model}: first token {'-' if first is None else f'{first:.2f} s'}, "
+              f"total {writing.timing.total:.2f} s, {len(answer.dropped)} sentence(s) dropped", file=sys.stderr)
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.evaluation import evaluate_corpus
 
     result = evaluate_corpus(settings, questions=args.questions, docs=args.docs, beir=args.beir, method=args.method,
-                             k=args.k, limit=args.limit, run_out=args.run_out, progress=True)
+                             k=args.k, limit=args.limit, run_out=args.run_out, progress=True, llm=args.llm)
     print(json.dumps(result))
     return 0
 
@@ -154,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--doc", action="append", help="restrict to this document (repeatable)")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                    help="text (default), Markdown with quoted sources, or JSON (the run-file fields)")
+    p.add_argument("--quoted", action="store_true", help="quote the passages even when an LLM is configured")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("eval", help="answer a question set and print the metrics of ../shared/eval/README.md")
@@ -164,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5)
     p.add_argument("--limit", type=int)
     p.add_argument("--method", default="ours", help="ours (default), bm25, dense or langchain-default (baselines)")
+    p.add_argument("--llm", action="store_true",
+                   help="written answers from ASSISTANT_LLM_URL: adds mode, verified/dropped, faithfulness, F1")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("feedback", help="print the answers' feedback, or export it to CSV / JSON Lines")

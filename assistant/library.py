@@ -4,17 +4,21 @@
     lib.ingest(["seeds/"])                      # or lib.add_documents([...]) / lib.add_texts([...])
     answer = lib.ask("What does the plan say about hydrogen?")
     print(answer.to_text())
+
+With an LLM (``ASSISTANT_LLM_URL``, or any LangChain chat model passed as ``llm``), ``write`` / ``stream`` give a
+written answer whose every sentence is checked against the passage it cites (assistant.write).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.documents import Document
 from tqdm import tqdm
@@ -22,15 +26,21 @@ from tqdm import tqdm
 from assistant.answer import Answer
 from assistant.chunking import sentence_spans, split_document
 from assistant.compose import Composer
-from assistant.documents import file_hash, iter_files, load_document, unique_names
+from assistant.documents import iter_files, load_document, read_file, unique_names
 from assistant.embeddings import get_embedder
 from assistant.errors import BadDocument
 from assistant.locks import ReadWriteLock, file_lock
 from assistant.overview import HITS as OVERVIEW_HITS
 from assistant.overview import compose_overview
+from assistant.readers import Limits
 from assistant.retrieval import HybridRetriever, HybridSearcher, SearchResult, Side
 from assistant.settings import Settings, get_settings
 from assistant.store import Sentence, Store
+from assistant.verify import Verifier
+from assistant.write import Writing
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 WRITE_LOCK = "write.lock"  # in the index folder; see locks.file_lock
 # Chunks gathered from several files before one embedding call: small files alone make small, slow batches.
@@ -67,8 +77,14 @@ def embedding_text(chunk: Document, with_context: bool) -> str:
 
 
 class Library:
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, llm: BaseChatModel | None = None) -> None:
+        """``llm``: the chat model that writes answers; default: the one ``ASSISTANT_LLM_URL`` points at, if any."""
         self.settings = settings or get_settings()
+        if llm is None:
+            from assistant.llm import chat_model
+
+            llm = chat_model(self.settings)
+        self.llm = llm
         self.embedder = get_embedder(self.settings.embedder)  # the model itself loads on first use
         self._lock = ReadWriteLock()
         self._write_depth = 0  # how deep the writing thread is in _writing (the file lock is taken once)
@@ -167,14 +183,16 @@ class Library:
         report = IngestReport()
         taken = {name: info.get("source", "") for name, info in self.documents().items()}
         files = unique_names(iter_files(paths), taken)
+        limits = Limits.from_settings(self.settings)
 
         def loaded() -> Iterator[Document]:
             for path, name in tqdm(files, desc="Ingesting", unit="file", disable=not progress):
                 try:
-                    if self._store.is_current(name, file_hash(path)):
+                    data = read_file(path, limits)  # read once: hashed here, parsed only if changed
+                    if self._store.is_current(name, hashlib.sha256(data).hexdigest()):
                         report.skipped.append(name)
                         continue
-                    yield load_document(path, name)
+                    yield load_document(path, name, limits, data)
                 except BadDocument as error:
                     report.failed.append(error)
                     if on_error:
@@ -280,6 +298,17 @@ class Library:
             found = self.search(question, max(MIN_HITS, self.settings.top_k), docs, side)
             return self._composer.compose(question, found)
 
+    def stream(self, question: str, docs: list[str] | None = None, side: Side = "hybrid") -> Writing:
+        """A written answer in progress (``Writing.tokens()`` / ``.sentences()``, then ``.answer``).
+
+        Retrieval and the refusal run first, exactly as ``ask``: a refused question never reaches the LLM, and
+        without an LLM the answer is the quoted one."""
+        return Writing(self.ask(question, docs, side), self.llm, Verifier(self.embedder), self.settings)
+
+    def write(self, question: str, docs: list[str] | None = None, side: Side = "hybrid") -> Answer:
+        """The written answer (mode "written"), or the quoted one ("fallback" with ``error`` when it failed)."""
+        return self.stream(question, docs, side).answer
+
     def overview(self, topic: str, docs: list[str] | None = None, question: str | None = None) -> Answer:
         """What the documents say about ``topic``: cited points grouped by document section (``Answer.groups``)."""
         with self._reading():
@@ -298,8 +327,10 @@ def _complete(doc: Document) -> Document:
     """A Document with the metadata the index needs, defaults filled in from its text."""
     text = doc.page_content
     meta = dict(doc.metadata)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     name = str(meta.get("doc") or Path(str(meta.get("source") or "")).name or f"text-{digest[:12]}")
+    if re.search(r"[\ud800-\udfff]", text):  # the index stores UTF-8, which has no lone surrogates
+        raise BadDocument(name, "holds text that is not valid Unicode (a lone surrogate); clean it first")
     if not text.strip():
         raise BadDocument(name, "is empty")
     first_line = next((line.strip() for line in text.splitlines() if line.strip()), name)

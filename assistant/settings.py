@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import SettingsError
@@ -58,7 +58,38 @@ class Settings(BaseSettings):
         0.6, ge=0, le=3, description="Below this answerability score the assistant says the documents do not answer."
     )
     max_upload_mb: int = Field(50, ge=1, le=2000, description="Largest file the page accepts for upload, in MB.")
+    max_file_mb: int = Field(
+        50, ge=1, le=2000,
+        description="Largest file ingest reads (command line, library and page), in MB; a larger one is refused "
+        "unread.",
+    )
+    max_expanded_mb: int = Field(
+        100, ge=1, le=4000,
+        description="Largest total a DOCX may unpack to, in MB, checked from its zip directory before parsing.",
+    )
+    max_pdf_pages: int = Field(
+        2000, ge=1, le=100_000, description="Most pages read from one PDF; longer ones are refused."
+    )
+    read_timeout_s: float = Field(
+        60, gt=0, le=3600, description="Longest one file may take to read; a reader still busy then is stopped."
+    )
     eval_dir: Path = Field(Path(".eval-cache"), description="Where `assistant eval` keeps the index of each corpus.")
+    llm_url: str | None = Field(
+        None, description="Base URL of an OpenAI-compatible server (e.g. http://127.0.0.1:11434/v1 for Ollama) that "
+        "writes answers from the passages found; unset: answers are quotations and nothing is sent anywhere."
+    )
+    llm_model: str = Field("", description="Model name the server is asked for (e.g. llama3.2, gpt-4o-mini).")
+    llm_api_key: SecretStr = Field(
+        SecretStr(""), description="API key sent to the LLM server as a Bearer token; never printed or logged."
+    )
+    # 60 s: SmolLM2-135M on 2 shared CPU cores starts answering within ~2 s; a 7B model on a laptop CPU can take
+    # tens of seconds for five passages. Past a minute, the quoted answer is shown instead.
+    llm_timeout: float = Field(
+        60.0, gt=0, le=600, description="Seconds to wait for the LLM server (connect, first token, each read)."
+    )
+    llm_max_tokens: int = Field(
+        400, ge=16, le=8192, description="Most tokens a written answer may take (a few cited sentences need ~200)."
+    )
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -36,9 +36,19 @@ def evaluate(
     limit: int | None = None,
     run_out: Path | None = None,
     progress: bool = False,
+    llm: bool = False,
 ) -> dict:
-    """Ask every question (the first ``limit``), optionally write the run file, and score it like score.py."""
+    """Ask every question (the first ``limit``), optionally write the run file, and score it like score.py.
+
+    ``llm``: written answers (assistant.evaluation.written), scored the same way, plus faithfulness and F1."""
     questions = questions[:limit] if limit is not None else questions
+    if llm:
+        from assistant.evaluation.written import summarise, written_records
+
+        pairs = [written_records(library, q) for q in _progress(questions, progress, "questions")]  # type: ignore[arg-type]
+        if run_out is not None:
+            write_jsonl(run_out, [record for record, _ in pairs])
+        return score_run(questions, [record for record, _ in pairs], k=k) | summarise([t for _, t in pairs])
     records = []
     for q in _progress(questions, progress, "questions"):
         # Questions tied to one document (PolicyQA) are asked within that document only.
@@ -110,6 +120,7 @@ def evaluate_corpus(
     limit: int | None = None,
     run_out: Path | None = None,
     progress: bool = False,
+    llm: bool = False,
 ) -> dict:
     """Index the corpus in its own eval index (cheap when unchanged), answer the questions with ``method``, score.
 
@@ -128,10 +139,12 @@ def evaluate_corpus(
         raise AssistantError("assistant eval needs --questions FILE (with --docs FOLDER) or --beir FOLDER")
     # In-process Chroma under the eval folder: a shared server collection would mix corpora and settings.
     index = eval_index_dir(settings, docs_dir)
+    if llm and (method != "ours" or beir or not settings.llm_url):
+        raise AssistantError("assistant eval --llm needs ASSISTANT_LLM_URL set, --questions, and the method 'ours'")
     asker = open_method(method, settings, docs_dir, index, progress=progress)
     if beir:
         return evaluate_beir(asker, beir, limit=limit, progress=progress)
-    return evaluate(asker, load_jsonl(questions), k=k, limit=limit, run_out=run_out, progress=progress)
+    return evaluate(asker, load_jsonl(questions), k=k, limit=limit, run_out=run_out, progress=progress, llm=llm)
 
 
 def _beir_files_dir(settings: Settings, folder: Path) -> Path:

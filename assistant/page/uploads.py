@@ -85,11 +85,11 @@ def reindex(library, name: str) -> ActionResult:  # noqa: ANN001 - Library
     if info is None:
         return ActionResult(False, f"{name} is not in the library")
     source = Path(info["source"])
-    if not source.is_file():
-        return ActionResult(False, f"{name}: its source file {source} is gone; upload it again")
+    if not source.is_file():  # the page names documents, never server paths
+        return ActionResult(False, f"{name}: its source file is gone; upload it again")
     report = library.ingest([source])
     if report.failed:
-        return ActionResult(False, "; ".join(str(e) for e in report.failed))
+        return ActionResult(False, "; ".join(f"{name}: {e.problem}" for e in report.failed))
     if report.skipped:
         return ActionResult(True, f"{name} is up to date (its file has not changed).")
     return ActionResult(True, f"Re-indexed {name}: {report.summary()}")

@@ -1,0 +1,44 @@
+"""An action that fails for a reason nobody planned for shows a short message with a reference on the page; the
+traceback goes to the server log under the same reference."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pytest
+
+from assistant.library import Library
+from tests.conftest import make_settings
+from tests.test_app import LEAVE, LEAVE_TEXT, open_app
+
+
+def page_text(at) -> str:  # noqa: ANN001 - AppTest
+    kinds = ("markdown", "caption", "error", "warning", "success", "info", "exception", "code", "text")
+    return "\n".join(str(getattr(element, "value", "")) for kind in kinds for element in at.get(kind))
+
+
+def test_a_failing_delete_shows_a_reference_and_logs_the_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / LEAVE).write_text(LEAVE_TEXT)
+    index = tmp_path / "index"
+    Library(make_settings(index)).ingest([folder])
+    at = open_app(index, monkeypatch)
+    # A real fault: a folder where the index writes its chunk file, so saving after the delete raises OSError.
+    (index / "chunks.json.tmp").mkdir()
+
+    with caplog.at_level(logging.ERROR, logger="assistant.page"):
+        at.sidebar.button(key=f"delete-{LEAVE}").click().run()
+
+    assert not at.exception
+    [error] = at.sidebar.error
+    reference = re.search(r"reference ([0-9a-f]{8})", error.value).group(1)
+    assert error.value.startswith("Something went wrong while deleting leave")
+    shown = page_text(at)
+    assert "Traceback" not in shown and str(tmp_path) not in shown and "IsADirectoryError" not in shown
+    [record] = [r for r in caplog.records if reference in r.getMessage()]
+    assert record.exc_info and isinstance(record.exc_info[1], IsADirectoryError)
