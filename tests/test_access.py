@@ -11,8 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from assistant import cli
 from assistant.audit import AuditLog
-from assistant.page.access import is_loopback
 from assistant.markdown import md_escape
+from assistant.page.access import is_loopback
 from assistant.page.feedback import FeedbackStore
 from tests.conftest import ROOT, SEED_DOC, copy_index
 
