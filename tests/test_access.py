@@ -46,7 +46,7 @@ def keyed(at: AppTest, prefix: str) -> list[str]:
 
 
 def test_loopback_addresses() -> None:
-    assert all(is_loopback(a) for a in ("127.0.0.1", "127.0.1.1", "::1", "[::1]", "localhost"))
+    assert all(is_loopback(a) for a in ("127.0.0.1", "127.0.1.1", "::1", "[::1]", "localhost", "unix:///run/qa.sock"))
     assert not any(is_loopback(a) for a in (None, "", "0.0.0.0", "::", "192.168.1.20", "office-server"))
 
 

@@ -9,10 +9,11 @@ from assistant.users import User
 
 
 def is_loopback(address: str | None) -> bool:
-    """Unset or empty means Streamlit listens on every interface: not loopback."""
+    """Only this machine can connect. Unset or empty means Streamlit listens on every interface (0.0.0.0, its
+    default in starlette_server_config.py): not loopback. A unix:// socket is reachable from this machine only."""
     if not address:
         return False
-    if address.lower() == "localhost":
+    if address.lower() == "localhost" or address.startswith("unix://"):
         return True
     try:
         return ipaddress.ip_address(address.strip("[]")).is_loopback
