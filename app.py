@@ -55,6 +55,10 @@ def signed_in() -> User | None:
         if not st.user.is_logged_in:
             return None
         return oidc_user(st.user.get("email"), st.user.get("name"), settings.oidc_editors)
+    if state.get("user") is not None:  # read again on every run: `assistant users remove` or a new role applies at once
+        state.user = UsersFile(settings.users_path).current(state.user)
+        if state.user is None:
+            state.turns = []
     return state.get("user")
 
 
@@ -72,7 +76,7 @@ def draw_sign_in() -> None:
             if user is None:
                 st.error("Unknown user name or wrong password.")
             else:
-                state.user = user
+                state.user, state.turns = user, []  # a fresh conversation for whoever signs in
                 st.rerun()
 
 

@@ -92,6 +92,11 @@ class UsersFile:
     def list(self) -> list[tuple[str, str]]:
         return sorted((name, entry["role"]) for name, entry in self._read().items())
 
+    def current(self, user: User) -> User | None:
+        """``user`` as the file has them now: a removed user is signed out, a changed role applies at once."""
+        entry = self._read().get(user.name)
+        return None if entry is None else User(user.name, entry["role"], "password")
+
     def verify(self, name: str, password: str) -> User | None:
         """The user when the password is theirs, else None (an unknown name and a wrong password look the same)."""
         entry = self._read().get(name)

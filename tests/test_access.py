@@ -86,15 +86,24 @@ def test_password_sign_in_reader_and_editor(tmp_path: Path, seed_index: Path, mo
     assert not at.sidebar.file_uploader and not keyed(at, "delete-") and not keyed(at, "reindex-")
     at.chat_input[0].set_value("What does the plan say about hydrogen fuel cell vehicles?").run()
     assert "hydrogen fuel cell vehicles" in "\n".join(m.value for m in at.chat_message[1].markdown)
+    next(b for b in at.button if (b.key or "").startswith("cite-")).click().run()
+    assert any("<mark>" in m.value for m in at.markdown)  # and reads the passage
     at.feedback[0].set_value(1).run()
     assert [r.given_by for r in FeedbackStore(index).all()] == ["rita"]
 
-    at.sidebar.button(key="sign-out").click().run()
-    assert not at.chat_input and not at.chat_message  # signed out, the conversation gone with the reader
+    add_user(index, "rita", "editor", monkeypatch)  # a new role applies on the next run, without signing in again
+    at.run()
+    assert any(c.value == "Signed in as **rita** · editor" for c in at.sidebar.caption) and at.sidebar.file_uploader
+    assert cli.main(["--index-dir", str(index), "users", "remove", "rita"]) == 0
+    at.run()
+    assert not at.chat_input and [t.label for t in at.text_input] == ["User name", "Password"]  # removed: out
     sign_in(at, "eve", PASSWORDS["eve"])
+    assert not at.chat_message  # rita's conversation is not shown to the next person
     assert any(c.value == "Signed in as **eve** · editor" for c in at.sidebar.caption)
     assert at.sidebar.file_uploader and keyed(at, "delete-") == [f"delete-{SEED_DOC}"]
     at.sidebar.button(key=f"delete-{SEED_DOC}").click().run()
     assert any(md_escape(f"Deleted {SEED_DOC}") in s.value for s in at.sidebar.success)
     [entry] = AuditLog(index).all()
     assert (entry.actor, entry.action, entry.document) == ("eve", "delete", SEED_DOC)
+    at.sidebar.button(key="sign-out").click().run()
+    assert not at.chat_input and not at.sidebar.button and [t.label for t in at.text_input] == ["User name", "Password"]
