@@ -1,8 +1,10 @@
-"""OpenID Connect sign-in end to end: Chromium, the page's st.login, and a real OpenID provider on 127.0.0.1
+"""Both sign-in modes end to end in Chromium against the served page: password sign-in with a users file made by
+`assistant users add`, and OpenID Connect through the page's st.login against a real OpenID provider on 127.0.0.1
 (oidc-provider-mock: a real OIDC server for tests, with a form to pick the user to sign in as)."""
 
 from __future__ import annotations
 
+import io
 import json
 import secrets
 import subprocess
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant import cli
 from tests.browser_server import CHROMIUM, CHROMIUM_ARGS, ROOT, _stop, ensure_chromium, serve, streamlit_command
 from tests.conftest import copy_index, free_port
 
@@ -49,7 +52,7 @@ def provider(log_path: Path, timeout: float = 60) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page_url(tmp_path_factory: pytest.TempPathFactory, seed_index: Path) -> Iterator[str]:
+def oidc_url(tmp_path_factory: pytest.TempPathFactory, seed_index: Path) -> Iterator[str]:
     reason = ensure_chromium()
     if reason:
         pytest.skip(reason)
@@ -95,7 +98,7 @@ def sign_in(page, url: str, pick: str | None = None, typed: str | None = None) -
         page.get_by_role("button", name="Authorize").click()
 
 
-def test_oidc_editor_and_reader(page_url: str) -> None:
+def test_oidc_editor_and_reader(oidc_url: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
@@ -105,7 +108,7 @@ def test_oidc_editor_and_reader(page_url: str) -> None:
             page.set_default_timeout(SLOW)
             sidebar = page.locator('[data-testid="stSidebar"]')
 
-            sign_in(page, page_url, pick=EDITOR["sub"])
+            sign_in(page, oidc_url, pick=EDITOR["sub"])
             expect(sidebar).to_contain_text("Signed in as", timeout=SLOW)
             assert "Signed in as eve@office.example · editor" in shown(sidebar)
             expect(sidebar.locator('input[type="file"]')).to_have_count(1)
@@ -116,7 +119,7 @@ def test_oidc_editor_and_reader(page_url: str) -> None:
             sidebar.get_by_role("button", name="Sign out").click()
             # st.logout drops Streamlit's cookie and sends the browser to the provider's end-session page.
             page.wait_for_url("**/oauth2/end_session**")
-            sign_in(page, page_url, typed="rita@office.example")  # the mock gives a typed subject that e-mail
+            sign_in(page, oidc_url, typed="rita@office.example")  # the mock gives a typed subject that e-mail
             expect(sidebar).to_contain_text("Signed in as", timeout=SLOW)
             assert "Signed in as rita@office.example · reader" in shown(sidebar)
             expect(page.locator('[data-testid="stChatInput"]')).to_have_count(1)
@@ -126,5 +129,46 @@ def test_oidc_editor_and_reader(page_url: str) -> None:
             expect(sidebar.get_by_role("button", name="Delete")).to_have_count(0)
             expect(sidebar.get_by_role("button", name="Re-index")).to_have_count(0)
             page.screenshot(path=str(ARTIFACTS / "oidc-reader.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+PASSWORDS = {"rita": "reader-pass-1", "eve": "editor-pass-1"}
+
+
+def test_password_reader_and_editor(tmp_path: Path, seed_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    reason = ensure_chromium()
+    if reason:
+        pytest.skip(reason)
+    index = copy_index(seed_index, tmp_path / "index")
+    for name, role in (("rita", "reader"), ("eve", "editor")):
+        monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORDS[name] + "\n"))
+        assert cli.main(["--index-dir", str(index), "users", "add", name, "--role", role, "--password-stdin"]) == 0
+    port = free_port()
+    with serve(index, ARTIFACTS / "password-server.log", port=port, command=streamlit_command(port),
+               env={"ASSISTANT_AUTH": "password"}) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(SLOW)
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            page.goto(url)
+            for name in ("rita", "eve"):
+                page.get_by_role("textbox", name="User name").fill(name)
+                page.get_by_role("textbox", name="Password").fill(PASSWORDS[name])
+                expect(page.locator('[data-testid="stChatInput"]')).to_have_count(0)  # signed out: the form only
+                page.get_by_role("button", name="Sign in").click()
+                expect(sidebar).to_contain_text("Signed in as", timeout=SLOW)
+                role = "reader" if name == "rita" else "editor"
+                assert f"Signed in as {name} · {role}" in shown(sidebar)
+                expect(sidebar.locator('input[type="file"]')).to_have_count(0 if name == "rita" else 1)
+                sidebar.locator('[data-testid="stExpander"] summary').first.click()
+                expect(sidebar).to_contain_text("passages")
+                expect(sidebar.get_by_role("button", name="Delete")).to_have_count(0 if name == "rita" else 1)
+                page.screenshot(path=str(ARTIFACTS / f"password-{role}.png"), full_page=True)
+                sidebar.get_by_role("button", name="Sign out").click()
+                expect(page.get_by_role("textbox", name="User name")).to_be_visible()
         finally:
             browser.close()
