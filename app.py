@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 import streamlit as st
 
 from assistant import conversation
 from assistant.conversation import Turn
+from assistant.errors import AssistantError
 from assistant.library import Library
 from assistant.page import access, failures, uploads, view
 from assistant.page.export import conversation_markdown
@@ -56,10 +58,20 @@ def signed_in() -> User | None:
             return None
         return oidc_user(st.user.get("email"), st.user.get("name"), settings.oidc_editors)
     if state.get("user") is not None:  # read again on every run: `assistant users remove` or a new role applies at once
-        state.user = UsersFile(settings.users_path).current(state.user)
+        state.user = read_users(lambda users: users.current(state.user))
         if state.user is None:
             state.turns = []
     return state.get("user")
+
+
+def read_users(read: Callable[[UsersFile], User | None]) -> User | None:
+    """A users file that cannot be read stops the page with a short message; the detail goes to the server log."""
+    users = UsersFile(settings.users_path)
+    try:
+        return read(users)
+    except AssistantError as error:
+        st.error(view.md_escape(failures.failure_message("reading the users file", error)))
+        st.stop()
 
 
 def draw_sign_in() -> None:
@@ -68,11 +80,14 @@ def draw_sign_in() -> None:
     if settings.auth == "oidc":
         st.button("Sign in with your organisation's account", on_click=st.login, type="primary")
         return
+    if not settings.users_path.exists():
+        st.info("No users yet: an administrator adds them on the server with "
+                "`assistant users add NAME --role reader|editor`.")
     with st.form("sign-in"):
         name = st.text_input("User name")
         password = st.text_input("Password", type="password")
         if st.form_submit_button("Sign in", type="primary"):
-            user = UsersFile(settings.users_path).verify(name.strip(), password)
+            user = read_users(lambda users: users.verify(name.strip(), password))
             if user is None:
                 st.error("Unknown user name or wrong password.")
             else:

@@ -62,6 +62,11 @@ def test_serving_beyond_loopback_without_sign_in_is_refused_unless_allowed(
         assert not (tmp_path / "index").exists()  # refused before the library was opened
         at = run_page(monkeypatch, auth="password")
         assert not at.error and [t.label for t in at.text_input] == ["User name", "Password"]
+        assert "assistant users add" in at.info[0].value  # no users file yet: says how to make one
+        broken = tmp_path / "users.json"
+        broken.write_text("not a users file")
+        at = sign_in(run_page(monkeypatch, users_file=str(broken)), "eve", "editor-pass-1")
+        assert "reading the users file" in at.error[0].value and "reference" in at.error[0].value
         at = run_page(monkeypatch, auth="none", allow_anonymous_network="true")
         assert not at.error and at.chat_input
     finally:

@@ -83,6 +83,7 @@ def test_reindex_and_delete(seed_copy: Library) -> None:
     changed = reindex(seed_copy, EDITOR, "commuting.docx")
     assert changed.ok and "Re-indexed" in changed.message
     assert "sixty euros" in seed_copy.ask("How much do cyclists receive?").text
+    assert [e.action for e in AuditLog(seed_copy.settings.index_dir).all()] == ["upload", "reindex"]  # not "same"
     gone = delete(seed_copy, EDITOR, "commuting.docx")
     assert gone.ok and "commuting.docx" not in seed_copy.documents()
     assert not (uploads_dir(seed_copy) / "commuting.docx").exists()
