@@ -6,18 +6,22 @@ through assistant.view.md_escape or a helper built on it.
 
 from __future__ import annotations
 
+import logging
 import threading
+from collections.abc import Callable
 
 import streamlit as st
 
 from assistant import conversation
 from assistant.conversation import Turn
+from assistant.errors import AssistantError
 from assistant.library import Library
-from assistant.page import failures, uploads, view
+from assistant.page import access, failures, uploads, view
 from assistant.page.export import conversation_markdown
 from assistant.page.feedback import FeedbackRecord, FeedbackStore, rating_name
 from assistant.retrieval import Hit
 from assistant.settings import get_settings
+from assistant.users import ANONYMOUS, User, UsersFile, oidc_user
 
 st.set_page_config(page_title="Policy Q&A", page_icon="📜", layout="wide")
 
@@ -35,10 +39,77 @@ def write_lock(index_dir: str) -> threading.Lock:
 
 
 settings = get_settings()
+state = st.session_state
+refusal = access.open_address_refusal(st.get_option("server.address"), settings)
+if refusal:  # checked before anything is loaded or shown: the page serves only this message
+    logging.getLogger("assistant.page").error(refusal)
+    st.error(refusal)
+    st.stop()
+
+
+# ---------------------------------------------------------------- sign-in
+
+
+def signed_in() -> User | None:
+    if settings.auth == "none":
+        return ANONYMOUS
+    if settings.auth == "oidc":
+        if not st.user.is_logged_in:
+            return None
+        return oidc_user(st.user.get("email"), st.user.get("name"), settings.oidc_editors)
+    if state.get("user") is not None:  # read again on every run: `assistant users remove` or a new role applies at once
+        state.user = read_users(lambda users: users.current(state.user))
+        if state.user is None:
+            state.turns = []
+    return state.get("user")
+
+
+def read_users(read: Callable[[UsersFile], User | None]) -> User | None:
+    """A users file that cannot be read stops the page with a short message; the detail goes to the server log."""
+    users = UsersFile(settings.users_path)
+    try:
+        return read(users)
+    except AssistantError as error:
+        st.error(view.md_escape(failures.failure_message("reading the users file", error)))
+        st.stop()
+
+
+def draw_sign_in() -> None:
+    """All a signed-out visitor sees."""
+    st.title("Policy Q&A")
+    if settings.auth == "oidc":
+        st.button("Sign in with your organisation's account", on_click=st.login, type="primary")
+        return
+    if not settings.users_path.exists():
+        st.info("No users yet: an administrator adds them on the server with "
+                "`assistant users add NAME --role reader|editor`.")
+    with st.form("sign-in"):
+        name = st.text_input("User name")
+        password = st.text_input("Password", type="password")
+        if st.form_submit_button("Sign in", type="primary"):
+            user = read_users(lambda users: users.verify(name.strip(), password))
+            if user is None:
+                st.error("Unknown user name or wrong password.")
+            else:
+                state.user, state.turns = user, []  # a fresh conversation for whoever signs in
+                st.rerun()
+
+
+def sign_out() -> None:
+    state.turns = []  # the next person at this browser does not see the conversation
+    if settings.auth == "oidc":
+        st.logout()
+    state.pop("user", None)
+
+
+user = signed_in()
+if user is None:
+    draw_sign_in()
+    st.stop()
+
 INDEX = str(settings.index_dir)
 library = load_library(INDEX)
 feedback_store = FeedbackStore(settings.index_dir)
-state = st.session_state
 state.setdefault("turns", [])
 state.setdefault("notices", [])
 state.setdefault("feedback", {})  # turn id -> (row id, rating, comment)
@@ -115,7 +186,8 @@ def draw_feedback(turn: Turn) -> None:
     row_id, *saved = state.feedback.get(turn.id, (None, None, None))
     if saved != [rating, comment]:
         record = FeedbackRecord(turn.question, turn.searched, turn.answer.text, turn.answer.cited_docs,
-                                rating_name(rating), comment, id=row_id)
+                                rating_name(rating), comment, id=row_id,
+                                given_by="" if settings.auth == "none" else user.name)
         state.feedback[turn.id] = (feedback_store.save(record), rating, comment)
     st.caption("Feedback saved — thank you.")
 
@@ -143,45 +215,70 @@ def draw_document(name: str, info: dict) -> None:
     with st.expander(view.md_escape(view.shorten(info.get("title") or name, 70))):
         st.caption(f"{view.md_escape(name)}  \n{info['type'].upper()}{pages} · {info['chunks']} passages · "
                    f"ingested {info['ingested_at'][:16].replace('T', ' ')}")
+        if not user.can_edit:
+            return
         with st.container(horizontal=True):
             if st.button("Re-index", key=f"reindex-{name}"):
                 with write_lock(INDEX), st.spinner("Re-indexing…"):
-                    notify(failures.guarded(f"re-indexing {name}", lambda: uploads.reindex(library, name)))
+                    notify(failures.guarded(f"re-indexing {name}", lambda: uploads.reindex(library, user, name)))
                 st.rerun()
             if st.button("Delete", key=f"delete-{name}"):
                 with write_lock(INDEX):
-                    notify(failures.guarded(f"deleting {name}", lambda: uploads.delete(library, name)))
+                    notify(failures.guarded(f"deleting {name}", lambda: uploads.delete(library, user, name)))
                 st.rerun()
 
 
+def add_upload(name: str, data: bytes, on_existing: uploads.OnExisting = "ask") -> None:
+    bar = st.progress(0.0, text=f"Uploading {view.md_escape(name)}…")
+    with write_lock(INDEX):
+        result = failures.guarded(f"adding {name}", lambda: uploads.ingest_upload(
+            library, user, name, data, lambda f, text: bar.progress(f, text=view.md_escape(text)), on_existing))
+    if result.conflict:
+        state.pending_upload = (name, data, result.conflict)
+    else:
+        notify(result)
+    state.upload_round += 1  # a fresh uploader, so the same file is not ingested again on the next rerun
+    st.rerun()
+
+
 def draw_uploader() -> None:
+    pending = state.get("pending_upload")
+    if pending:
+        name, data, conflict = pending
+        st.warning(view.md_escape(uploads.conflict_text(conflict)))
+        with st.container(horizontal=True):
+            choice = next((c for c, label in (("replace", "Replace"), ("keep_both", "Keep both"), ("cancel", "Cancel"))
+                           if st.button(label, key=f"conflict-{c}")), None)
+        if choice:
+            del state.pending_upload
+            if choice == "cancel":
+                st.rerun()
+            add_upload(name, data, choice)
+        return
     limit = settings.max_upload_mb
     upload = st.file_uploader(f"Add a document (TXT, MD, HTML, PDF, DOCX; up to {limit} MB)",
                               type=uploads.UPLOAD_TYPES, key=f"upload-{state.upload_round}", max_upload_size=limit)
-    if upload is None:
-        return
-    bar = st.progress(0.0, text=f"Uploading {view.md_escape(upload.name)}…")
-    with write_lock(INDEX):
-        result = failures.guarded(f"adding {upload.name}", lambda: uploads.ingest_upload(
-            library, upload.name, upload.getvalue(), lambda f, text: bar.progress(f, text=view.md_escape(text))))
-    notify(result)
-    state.upload_round += 1  # a fresh uploader, so the same file is not ingested again on the next rerun
-    st.rerun()
+    if upload is not None:
+        add_upload(upload.name, upload.getvalue())
 
 
 def draw_sidebar() -> list[str] | None:
     """The library panel; returns the documents to search (None: all)."""
     docs = library.documents()
     with st.sidebar:
+        if user.via != "none":
+            st.caption(f"Signed in as **{view.md_escape(user.name)}** · {user.role}")
+            st.button("Sign out", key="sign-out", on_click=sign_out)
         st.header("Document library")
         for result in state.notices:
             (st.success if result.ok else st.error)(view.md_escape(result.message))
         state.notices = []
         if not docs:
-            st.info("No documents yet: upload one below.")
+            st.info("No documents yet: upload one below." if user.can_edit else "No documents yet.")
         for name, info in sorted(docs.items()):
             draw_document(name, info)
-        draw_uploader()
+        if user.can_edit:
+            draw_uploader()
         st.divider()
         names = sorted(docs)
         scope = st.multiselect("Search in", names, default=names, help="Questions search only these documents",

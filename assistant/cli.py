@@ -1,4 +1,4 @@
-"""`assistant` command line: ingest, remove, documents, check, search, ask, eval, feedback.
+"""`assistant` command line: ingest, remove, documents, check, search, ask, eval, feedback, users, audit.
 
 The library is imported inside each command, so `--help` stays fast; the model loads only for commands that need
 vectors (ingest, search, ask, eval), never for `documents`, `remove` or `check`.
@@ -7,6 +7,7 @@ vectors (ingest, search, ask, eval), never for `documents`, `remove` or `check`.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from pathlib import Path
@@ -36,13 +37,70 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     report = lib.ingest(args.paths, progress=True,
                         on_error=lambda error: tqdm.write(f"error: {error}", file=sys.stderr))
     print(report.summary())
+    documents = lib.documents()
+    for name in report.added:
+        _audit(settings, "ingest", name, documents.get(name, {}).get("content_hash", ""))
     return 1 if report.failed else 0
 
 
 def cmd_remove(args: argparse.Namespace, settings: Settings) -> int:
-    removed = _library(settings).remove(args.name)
+    library = _library(settings)
+    content_hash = library.documents().get(args.name, {}).get("content_hash", "")
+    removed = library.remove(args.name)
     print(f"Removed {args.name}: {removed} chunks.")
+    if removed:
+        _audit(settings, "remove", args.name, content_hash, f"{removed} chunks")
     return 0
+
+
+def _audit(settings: Settings, action: str, name: str, content_hash: str, detail: str = "") -> None:
+    """The command line acts as the operating-system user who ran it."""
+    from assistant.audit import AuditLog
+
+    AuditLog(settings.index_dir).record(f"{getpass.getuser()} (command line)", action, name, content_hash, detail)
+
+
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.audit import AuditLog, line
+
+    entries = AuditLog(settings.index_dir).all()
+    if not entries:
+        print("The audit trail is empty.")
+    for entry in entries:
+        print(line(entry))
+    return 0
+
+
+def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.users import UsersFile
+
+    users = UsersFile(settings.users_path)
+    if args.action == "list":
+        listed = users.list()
+        if not listed:
+            print(f"No users in {users.path}; add one with `assistant users add NAME --role reader|editor`.")
+        for name, role in listed:
+            print(f"{name}  {role}")
+        return 0
+    if not args.name:
+        raise AssistantError(f"`assistant users {args.action}` needs a NAME")
+    if args.action == "remove":
+        users.remove(args.name)
+        print(f"Removed {args.name} from {users.path}.")
+        return 0
+    new = users.add(args.name, args.role, _read_password(args.password_stdin))
+    print(f"{'Added' if new else 'Updated'} {args.name} ({args.role}) in {users.path}.")
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    """Asked twice without echo; with --password-stdin, the first line of stdin (for scripts)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat it: ") != password:
+        raise AssistantError("the two passwords differ; nothing was changed")
+    return password
 
 
 def cmd_documents(args: argparse.Namespace, settings: Settings) -> int:
@@ -155,7 +213,8 @@ def print_feedback(records: list[FeedbackRecord]) -> None:
     if not records:
         print("No feedback yet.")
     for r in records:
-        print(f"#{r.id} {r.timestamp} [{r.rating}] {r.question}")
+        by = f" by {r.given_by}" if r.given_by else ""
+        print(f"#{r.id} {r.timestamp}{by} [{r.rating}] {r.question}")
         if r.searched != r.question:
             print(f"    searched: {r.searched}")
         print(f"    answer: {' '.join(r.answer.split())[:200]}")
@@ -214,6 +273,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("feedback", help="print the answers' feedback, or export it to CSV / JSON Lines")
     p.add_argument("--export", type=Path, metavar="FILE", help="write to FILE.csv or FILE.jsonl instead of printing")
     p.set_defaults(func=cmd_feedback)
+
+    p = sub.add_parser("users", help="add, list or remove the users of password sign-in (ASSISTANT_AUTH=password)")
+    p.add_argument("action", choices=("add", "list", "remove"))
+    p.add_argument("name", nargs="?")
+    p.add_argument("--role", choices=("reader", "editor"), default="reader", help="reader (default) or editor")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin instead of asking")
+    p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("audit", help="print who uploaded, replaced, re-indexed, ingested or deleted which document")
+    p.set_defaults(func=cmd_audit)
     return parser
 
 

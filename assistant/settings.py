@@ -73,6 +73,22 @@ class Settings(BaseSettings):
     read_timeout_s: float = Field(
         60, gt=0, le=3600, description="Longest one file may take to read; a reader still busy then is stopped."
     )
+    auth: Literal["none", "password", "oidc"] = Field(
+        "none", description="Who may use the page: none (anyone who reaches it, as an editor), password (users of "
+        "the users file) or oidc (the office's identity provider through Streamlit's st.login)."
+    )
+    users_file: Path | None = Field(
+        None, description="The users file of `assistant users` (names, roles, bcrypt hashes); unset: users.json in "
+        "index_dir, so one folder holds all the server's state and its permissions and backups cover it."
+    )
+    oidc_editors: str = Field(
+        "", description="With auth oidc: comma-separated e-mail addresses of the editors; everyone else who signs "
+        "in is a reader."
+    )
+    allow_anonymous_network: bool = Field(
+        False, description="Allow serving on an address other than loopback with auth none (anyone on the network "
+        "can then read, upload and delete)."
+    )
     eval_dir: Path = Field(Path(".eval-cache"), description="Where `assistant eval` keeps the index of each corpus.")
     llm_url: str | None = Field(
         None, description="Base URL of an OpenAI-compatible server (e.g. http://127.0.0.1:11434/v1 for Ollama) that "
@@ -90,6 +106,10 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(
         400, ge=16, le=8192, description="Most tokens a written answer may take (a few cited sentences need ~200)."
     )
+
+    @property
+    def users_path(self) -> Path:
+        return self.users_file or Path(self.index_dir) / "users.json"
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -43,15 +44,26 @@ def _healthy(url: str) -> bool:
         return False
 
 
+def streamlit_command(port: int, *flags: str) -> list[str]:
+    """The page without make, for flags `make serve` does not take (e.g. --secrets.files); same address and flags."""
+    return [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
+            str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false", *flags]
+
+
 @contextmanager
-def serve(index_dir: Path, log_path: Path, timeout: float = 120) -> Iterator[str]:
-    """The page's URL while the server runs; the server (make and its streamlit child) is stopped afterwards."""
-    port = free_port()
+def serve(index_dir: Path, log_path: Path, timeout: float = 120, *, port: int | None = None,
+          command: list[str] | None = None, env: dict[str, str] | None = None) -> Iterator[str]:
+    """The page's URL while the server runs; the server (make and its streamlit child) is stopped afterwards.
+
+    ``command`` (with the ``port`` it names) replaces `make serve`; ``env`` is added to the server's environment.
+    """
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
+    environment = {**os.environ, "ASSISTANT_INDEX_DIR": str(index_dir), **(env or {})}
     with open(log_path, "wb") as log:
         # A session of its own, so stopping it reaches streamlit (make's child) and nothing else.
-        process = subprocess.Popen(serve_command(port, index_dir), cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(command or serve_command(port, index_dir), cwd=ROOT, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True, env=environment)
         try:
             deadline = time.monotonic() + timeout
             while not _healthy(url):

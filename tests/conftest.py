@@ -39,6 +39,15 @@ def copy_index(source: Path, target: Path) -> Path:
     return target
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_page() -> None:
+    """The page's tests run as `make serve` does, on 127.0.0.1 (AppTest leaves server.address unset, which a real
+    server takes as every interface, and the page refuses that without sign-in)."""
+    from streamlit import config
+
+    config.set_option("server.address", "127.0.0.1")
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "index")

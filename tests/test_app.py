@@ -199,6 +199,14 @@ def test_upload_a_docx_ask_about_it_then_delete_it(tmp_path: Path, monkeypatch: 
     ask(at, "How much is the bicycle allowance?")
     reply = "\n".join(m.value for m in at.chat_message[1].markdown)
     assert "forty euros" in reply and "(commuting\\.docx)" in reply
+    # The same name again: nothing is replaced until the editor chooses; "Keep both" adds it under a new name.
+    at.sidebar.file_uploader[0].set_value(("commuting.docx", make_docx(["Cyclists get sixty euros."]), mime)).run()
+    [question] = at.sidebar.warning
+    assert "already in the library" in question.value and "keep both" in question.value
+    assert "Cyclists get sixty" not in Library(make_settings(index)).documents()["commuting.docx"]["text"]
+    at.sidebar.button(key="conflict-keep_both").click().run()
+    assert any("Indexed commuting \\(2\\)\\.docx" in s.value for s in at.sidebar.success)
+    at.sidebar.button(key="delete-commuting (2).docx").click().run()
     at.sidebar.button(key="delete-commuting.docx").click().run()
     assert any("Deleted commuting\\.docx" in s.value for s in at.sidebar.success)
     assert "commuting.docx" not in Library(make_settings(index)).documents()

@@ -75,3 +75,21 @@ def test_cli_exports_csv_and_jsonl(tmp_path: Path) -> None:
 def test_cli_rejects_an_unknown_export_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli(make_settings(tmp_path / "index"), "--export", str(tmp_path / "fb.xlsx")) == 2
     assert ".csv or .jsonl" in capsys.readouterr().err
+
+
+def test_a_feedback_file_from_before_sign_in_keeps_working(tmp_path: Path) -> None:
+    """The old schema had no given_by column: its rows are read (empty given_by) and new rows carry the name."""
+    import sqlite3
+
+    path = tmp_path / "feedback.sqlite3"
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute("CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, timestamp TEXT NOT NULL, "
+                           "question TEXT NOT NULL, searched TEXT NOT NULL, answer TEXT NOT NULL, cited_docs TEXT "
+                           "NOT NULL, rating TEXT NOT NULL, comment TEXT NOT NULL DEFAULT '')")
+        connection.execute("INSERT INTO feedback (timestamp, question, searched, answer, cited_docs, rating) "
+                           "VALUES ('2026-01-01T00:00:00+00:00', 'old?', 'old?', 'old. [1]', '[]', 'up')")
+    connection.close()
+    store = FeedbackStore(tmp_path)
+    store.save(record(given_by="rita"))
+    assert [(r.question, r.given_by) for r in store.all()] == [("old?", ""), ("And what about hydrogen?", "rita")]

@@ -1,6 +1,7 @@
 """Thumbs up/down with an optional comment on each answer, kept in SQLite next to the index.
 
-One row per answer: changing the rating or adding a comment updates it rather than piling up votes.
+One row per answer: changing the rating or adding a comment updates it rather than piling up votes. With sign-in
+on, a row also says who gave it (``given_by``; empty without sign-in and in files written before the column).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 FILE_NAME = "feedback.sqlite3"
-FIELDS = ["id", "timestamp", "question", "searched", "answer", "cited_docs", "rating", "comment"]
+FIELDS = ["id", "timestamp", "question", "searched", "answer", "cited_docs", "rating", "comment", "given_by"]
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -25,7 +26,8 @@ CREATE TABLE IF NOT EXISTS feedback (
     answer TEXT NOT NULL,
     cited_docs TEXT NOT NULL,
     rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
-    comment TEXT NOT NULL DEFAULT ''
+    comment TEXT NOT NULL DEFAULT '',
+    given_by TEXT NOT NULL DEFAULT ''
 )
 """
 
@@ -40,6 +42,7 @@ class FeedbackRecord:
     comment: str = ""
     timestamp: str = ""
     id: int | None = None
+    given_by: str = ""  # the signed-in user's name; empty without sign-in
 
 
 def rating_name(thumbs: int) -> str:
@@ -61,6 +64,7 @@ class FeedbackStore:
         try:
             with connection:  # the transaction
                 connection.execute(_SCHEMA)
+                _add_given_by(connection)
                 yield connection
         finally:
             connection.close()
@@ -71,16 +75,16 @@ class FeedbackStore:
             raise ValueError(f"rating must be 'up' or 'down', not {record.rating!r}")
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         values = (stamp, record.question, record.searched, record.answer, json.dumps(record.cited_docs),
-                  record.rating, record.comment)
+                  record.rating, record.comment, record.given_by)
         with self._connect() as connection:
             if record.id is not None:
                 connection.execute(
                     "UPDATE feedback SET timestamp=?, question=?, searched=?, answer=?, cited_docs=?, rating=?, "
-                    "comment=? WHERE id=?", (*values, record.id))
+                    "comment=?, given_by=? WHERE id=?", (*values, record.id))
                 return record.id
             cursor = connection.execute(
-                "INSERT INTO feedback (timestamp, question, searched, answer, cited_docs, rating, comment) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)", values)
+                "INSERT INTO feedback (timestamp, question, searched, answer, cited_docs, rating, comment, given_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
             return int(cursor.lastrowid)
 
     def all(self) -> list[FeedbackRecord]:
@@ -88,9 +92,16 @@ class FeedbackStore:
             return []
         with self._connect() as connection:
             rows = connection.execute(
-                "SELECT id, timestamp, question, searched, answer, cited_docs, rating, comment FROM feedback "
+                "SELECT id, timestamp, question, searched, answer, cited_docs, rating, comment, given_by FROM feedback "
                 "ORDER BY id").fetchall()
-        return [FeedbackRecord(q, s, a, json.loads(d), r, c, t, i) for i, t, q, s, a, d, r, c in rows]
+        return [FeedbackRecord(q, s, a, json.loads(d), r, c, t, i, g) for i, t, q, s, a, d, r, c, g in rows]
+
+
+def _add_given_by(connection: sqlite3.Connection) -> None:
+    """Feedback files from before sign-in lack the column: add it (empty for their rows) so they keep working."""
+    columns = {row[1] for row in connection.execute("PRAGMA table_info(feedback)")}
+    if "given_by" not in columns:
+        connection.execute("ALTER TABLE feedback ADD COLUMN given_by TEXT NOT NULL DEFAULT ''")
 
 
 def export(records: list[FeedbackRecord], path: Path) -> None:
