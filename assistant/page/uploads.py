@@ -42,7 +42,7 @@ def _no_progress(fraction: float, text: str) -> None:
 def ingest_upload(library, name: str, data: bytes, progress: Progress = _no_progress) -> ActionResult:  # noqa: ANN001
     """Save an uploaded file and index it; on a bad file restore what was there and say what is wrong."""
     name = safe_name(name)
-    limit = library.settings.max_upload_mb
+    limit = min(library.settings.max_upload_mb, library.settings.max_file_mb)  # ingest refuses past max_file_mb
     if len(data) > limit * 1024 * 1024:
         return ActionResult(False, f"{name}: larger than the {limit} MB upload limit")
     if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
