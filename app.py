@@ -255,7 +255,7 @@ def draw_uploader() -> None:
                 st.rerun()
             add_upload(name, data, choice)
         return
-    limit = settings.max_upload_mb
+    limit = min(settings.max_upload_mb, settings.max_file_mb)  # ingest would refuse a file over max_file_mb
     upload = st.file_uploader(f"Add a document (TXT, MD, HTML, PDF, DOCX; up to {limit} MB)",
                               type=uploads.UPLOAD_TYPES, key=f"upload-{state.upload_round}", max_upload_size=limit)
     if upload is not None:

@@ -42,3 +42,23 @@ def test_a_failing_delete_shows_a_reference_and_logs_the_traceback(
     assert "Traceback" not in shown and str(tmp_path) not in shown and "IsADirectoryError" not in shown
     [record] = [r for r in caplog.records if reference in r.getMessage()]
     assert record.exc_info and isinstance(record.exc_info[1], IsADirectoryError)
+
+
+def test_a_failing_upload_shows_a_reference_and_indexes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    index = tmp_path / "index"
+    Library(make_settings(index)).add_texts([LEAVE_TEXT], [{"doc": LEAVE}])
+    (index / "uploads").write_text("a file where the uploads folder should be")  # a real fault: mkdir fails
+    at = open_app(index, monkeypatch)
+
+    with caplog.at_level(logging.ERROR, logger="assistant.page"):
+        at.sidebar.file_uploader[0].set_value(("rules.txt", b"Travel rules.\n\nBook economy.", "text/plain")).run()
+
+    assert not at.exception
+    [error] = at.sidebar.error
+    assert error.value.startswith("Something went wrong while adding rules")
+    reference = re.search(r"reference ([0-9a-f]{8})", error.value).group(1)
+    assert "Traceback" not in page_text(at) and str(tmp_path) not in page_text(at)
+    assert any(reference in r.getMessage() and r.exc_info for r in caplog.records)
+    assert set(Library(make_settings(index)).documents()) == {LEAVE}

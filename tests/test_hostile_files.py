@@ -97,3 +97,10 @@ def test_pdf_over_the_page_limit_is_refused(tmp_path: Path) -> None:
         load_document(pdf, limits=Limits(max_pdf_pages=2))
     assert "long.pdf" in str(caught.value)
     assert load_document(pdf, limits=Limits(max_pdf_pages=3)).page_content.startswith("Page one.")
+
+
+def test_the_readers_default_limits_are_the_settings_defaults() -> None:
+    from assistant.readers import Limits
+    from assistant.settings import Settings
+
+    assert Limits() == Limits.from_settings(Settings())

@@ -112,7 +112,7 @@ def ingest_upload(library, user: User | None, name: str, data: bytes, progress: 
     if refusal:
         return ActionResult(False, refusal)
     name = safe_name(name)
-    limit = library.settings.max_upload_mb
+    limit = min(library.settings.max_upload_mb, library.settings.max_file_mb)  # ingest refuses past max_file_mb
     if len(data) > limit * 1024 * 1024:
         return ActionResult(False, f"{name}: larger than the {limit} MB upload limit")
     if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
