@@ -7,6 +7,7 @@ through assistant.view.md_escape or a helper built on it.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 
@@ -16,6 +17,7 @@ from assistant import conversation
 from assistant.conversation import Turn
 from assistant.errors import AssistantError
 from assistant.library import Library
+from assistant.llm import model_name as llm_name
 from assistant.page import access, failures, uploads, view
 from assistant.page.export import conversation_markdown
 from assistant.page.feedback import FeedbackRecord, FeedbackStore, rating_name
@@ -29,7 +31,18 @@ st.set_page_config(page_title="Policy Q&A", page_icon="📜", layout="wide")
 @st.cache_resource(show_spinner="Loading the document library…")
 def load_library(index_dir: str) -> Library:
     """One Library per index for all sessions: loading the model and the index takes seconds."""
-    return Library(get_settings(index_dir=index_dir))
+    return Library(get_settings(index_dir=index_dir, **secret_llm_key()))
+
+
+def secret_llm_key() -> dict:
+    """ASSISTANT_LLM_API_KEY from Streamlit secrets when the environment does not set it (never shown)."""
+    if os.environ.get("ASSISTANT_LLM_API_KEY"):
+        return {}
+    try:
+        key = st.secrets.get("ASSISTANT_LLM_API_KEY")
+    except Exception:  # noqa: BLE001 - no secrets file is the usual case
+        return {}
+    return {"llm_api_key": key} if key else {}
 
 
 @st.cache_resource
@@ -144,8 +157,14 @@ def show_passage(hit: Hit, n: int | None, highlights: list[tuple[int, int]]) -> 
 
 def draw_answer(turn: Turn) -> None:
     """The answer line by line, each cited sentence followed by its [n]: a button that opens the passage."""
+    label = view.answer_label(turn)
+    if turn.answer.mode == "fallback" and turn.answer.error:
+        st.warning(view.md_escape(turn.answer.error))
+    if label:
+        st.caption(label)
+    show_dropped = not state.get("hide_unsupported", False)
     with st.container(key=f"answer-{turn.id}", gap="xsmall"):
-        for i, row in enumerate(view.answer_rows(turn)):
+        for i, row in enumerate(view.answer_rows(turn, show_dropped)):
             if row.sentence is None:
                 st.markdown(row.markdown)
                 continue
@@ -304,16 +323,36 @@ def draw_export() -> None:
 # ---------------------------------------------------------------- page
 
 
-def ask(question: str, docs: list[str] | None, overview: bool) -> None:
+def ask(question: str, docs: list[str] | None, overview: bool, written: bool) -> None:
     history = [t.searched for t in state.turns]
     try:
-        with st.spinner("Searching the documents…"):
-            turn = conversation.ask(library, question, history, docs, overview=overview)
+        if written and not overview and not conversation.overview_topic(conversation.standalone(question, history)):
+            turn = ask_written(question, history, docs)
+        else:
+            with st.spinner("Searching the documents…"):
+                turn = conversation.ask(library, question, history, docs, overview=overview)
     except Exception as error:  # a short message and a reference here; the traceback goes to the server log
         st.error(view.md_escape(failures.failure_message("answering your question", error)))
         return
     state.turns.append(turn)
     draw_turn(turn)
+
+
+def ask_written(question: str, history: list[str], docs: list[str] | None) -> Turn:
+    """The model's text streams in as it comes (escaped); then the checked answer replaces it."""
+    with st.spinner("Searching the documents…"):
+        searched, writing = conversation.write(library, question, history, docs)
+    live = st.empty()
+    if writing.asks_model:
+        with live.container():
+            with st.chat_message("user"):
+                st.markdown(view.md_escape(question))
+            with st.chat_message("assistant"):
+                st.caption(f"Writing with {view.md_escape(llm_name(library.llm))}; checking every sentence…")
+                st.write_stream(view.md_escape(token) for token in writing.tokens())
+    turn = Turn(question, searched, writing.answer, docs)
+    live.empty()
+    return turn
 
 
 def queue(question: str) -> None:
@@ -336,6 +375,12 @@ st.title("Policy Q&A")
 st.caption("Answers are sentences quoted from your documents, each with its \\[n\\] source: click it to read the "
            "sentence in its document. Nothing leaves this machine.")
 overview_mode = st.toggle("Overview: group answers by document section", key="overview_mode")
+written_mode = False
+if library.llm is not None:
+    with st.container(horizontal=True):
+        written_mode = st.toggle(f"Written answer by {view.md_escape(llm_name(library.llm))} (each sentence checked)",
+                                 value=True, key="written_mode", help="Off: quote the documents, as without an LLM")
+        st.toggle("Hide unsupported sentences", key="hide_unsupported")
 starters = st.empty()
 if not state.turns:
     draw_starters(starters)
@@ -345,5 +390,5 @@ typed = st.chat_input("Ask about your documents…", disabled=state.scope_empty)
 question = typed or state.pop("pending", None)
 if question:
     starters.empty()
-    ask(question, scope, overview_mode)
+    ask(question, scope, overview_mode, written_mode)
 draw_export()

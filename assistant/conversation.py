@@ -16,6 +16,7 @@ from assistant.overview import overview_topic
 
 if TYPE_CHECKING:
     from assistant.library import Library
+    from assistant.write import Writing
 
 # "and what about X?", "how about X?", "what about X?": a new subject in the frame of the previous question.
 _WHAT_ABOUT = re.compile(
@@ -135,6 +136,12 @@ class Turn:
     answer: Answer  # a topic overview is an answer with ``groups``
     docs: list[str] | None = None  # the scope searched (None: all documents)
     id: int = field(default_factory=lambda: next(_ids))
+
+
+def write(library: Library, question: str, history: list[str], docs: list[str] | None = None) -> tuple[str, Writing]:
+    """A written answer in progress for a follow-up in context: (the standalone question searched, the writing)."""
+    searched = standalone(question, history)
+    return searched, library.stream(searched, docs)
 
 
 def ask(library: Library, question: str, history: list[str], docs: list[str] | None = None,

@@ -165,3 +165,23 @@ def test_escaped_text_has_nothing_markdown_would_turn_into_a_link() -> None:
     assert not re.search(r"[a-z]\\?://|www\\?\.|\w@", escaped)
     assert escaped.replace("\u2060", "").replace("\\", "") == "See http://127.0.0.1:9/x.png, www.example.com and "\
         "staff@example.com at 10:30."
+
+
+def test_a_written_answer_marks_unsupported_sentences_and_can_hide_them(seed_library: Library) -> None:
+    from dataclasses import replace
+
+    from assistant.answer import AnswerSentence
+    from assistant.conversation import Turn
+    from assistant.page.view import answer_label
+
+    quoted = seed_library.ask("How should mergers and acquisitions be financed?")
+    kept = quoted.sentences[0]
+    bad = AnswerSentence("Banks <b>must</b> fund 90% of it.", 1, 0, 0, verified=False,
+                         reason="the passage does not state 90%")
+    turn = Turn("q", "q", replace(quoted, mode="written", model="m", written=[kept, bad], sentences=[kept]))
+    rows = answer_rows(turn)
+    assert rows[0] == AnswerRow(md_escape(kept.text), kept)  # verified: its [n] opens the supporting sentence
+    assert rows[1].sentence is None and rows[1].markdown.startswith("~~Banks")  # no [n] to click
+    assert "not found in source \\[1\\]" in rows[1].markdown and not UNESCAPED_TAG.search(rows[1].markdown)
+    assert answer_rows(turn, show_dropped=False) == rows[:1]
+    assert answer_label(turn).startswith("Written by m")

