@@ -1,6 +1,9 @@
-"""Build evalsets/verifier/pairs.jsonl: labelled (sentence, passage) pairs for the written-answer verifier.
+"""Build the verifier set: labelled (sentence, passage) pairs for the written-answer verifier.
 
-    .venv/bin/python scripts/build_verifier_set.py          # rewrites evalsets/verifier/pairs.jsonl
+    .venv/bin/python scripts/build_verifier_set.py [--out FILE]   # default .eval-cache/verifier/pairs.jsonl
+
+The pairs quote ObliQA and PolicyQA passages, whose terms are research use: they are built from ../shared/eval on
+each machine, into a folder git ignores, never committed (evalsets/verifier/README.md).
 
 Passages are chunks (as the index cuts them) of the seed document and of the ../shared/eval ObliQA and PolicyQA
 documents. From one sentence of a passage it writes, by rule (no LLM, reproducible, seeded):
@@ -26,7 +29,7 @@ from assistant.chunking import sentence_spans, split_document
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "eval"
-OUT = ROOT / "evalsets" / "verifier" / "pairs.jsonl"
+OUT = ROOT / ".eval-cache" / "verifier" / "pairs.jsonl"
 SEED = 12
 PASSAGES_PER_SOURCE = {"seed": 19, "obliqa": 25, "policyqa": 25}  # ~69 passages x ~5 pairs: over 300 pairs
 SYNONYMS = {
@@ -117,7 +120,7 @@ def swap_name(sentence: str, names: list[str], passage: str, rng: random.Random)
     return sentence[: m.start()] + rng.choice(foreign) + sentence[m.end() :] if foreign else None
 
 
-def main() -> None:
+def main(out: Path = OUT) -> Path:
     rng = random.Random(SEED)
     chosen = passages(rng)
     names = sorted({m.group() for p in chosen for m in NAME.finditer(p["passage"]) if len(m.group()) > 3})
@@ -150,13 +153,18 @@ def main() -> None:
             if sentence:
                 pairs.append({"id": f"v{i:03d}-{kind}", "split": split, "kind": kind, "label": label,
                               "sentence": sentence, "passage": p["passage"], "doc": p["doc"], "source": p["source"]})
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in pairs))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in pairs))
     counts: dict[str, int] = {}
     for r in pairs:
         counts[f"{r['split']}/{r['label']}"] = counts.get(f"{r['split']}/{r['label']}", 0) + 1
-    print(f"{len(pairs)} pairs -> {OUT.relative_to(ROOT)}: {counts}")
+    print(f"{len(pairs)} pairs -> {out}: {counts}")
+    return out
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT)
+    main(parser.parse_args().out)

@@ -1,4 +1,4 @@
-"""How often the verifier agrees with the labels of evalsets/verifier/pairs.jsonl, per split and kind.
+"""How often the verifier agrees with the labels of the verifier set, per split and kind.
 
     .venv/bin/python scripts/measure_verifier.py            # MiniLM; --embedder e5 for the multilingual one
 
@@ -12,12 +12,14 @@ import json
 from collections import Counter
 from pathlib import Path
 
-PAIRS = Path(__file__).resolve().parents[1] / "evalsets" / "verifier" / "pairs.jsonl"
 
-
-def measure(embedder: str = "minilm", path: Path = PAIRS) -> dict[str, dict[str, float]]:
+def measure(embedder: str = "minilm", path: Path | None = None) -> dict[str, dict[str, float]]:
+    """The figures over ``path`` (default: the set scripts/build_verifier_set.py builds, built now if missing)."""
     from assistant.embeddings import get_embedder
     from assistant.verify import Verifier
+    from scripts.build_verifier_set import OUT, main
+
+    path = path or (OUT if OUT.exists() else main())
 
     pairs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     verdicts = Verifier(get_embedder(embedder)).check_many([(p["sentence"], p["passage"]) for p in pairs])
