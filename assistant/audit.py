@@ -7,11 +7,12 @@ was (someone with the file itself can still delete it; this keeps the program fr
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from assistant.sqlite_files import connect
 
 FILE_NAME = "audit.sqlite3"
 ACTIONS = ("upload", "replace", "reindex", "delete", "ingest", "remove")
@@ -32,6 +33,11 @@ _SCHEMA = [
 ]
 
 
+def _create(connection: sqlite3.Connection) -> None:
+    for statement in _SCHEMA:
+        connection.execute(statement)
+
+
 @dataclass
 class AuditEntry:
     timestamp: str
@@ -49,18 +55,8 @@ class AuditLog:
     def __init__(self, index_dir: Path) -> None:
         self.path = Path(index_dir) / FILE_NAME
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection that commits on success, rolls back on error, and is always closed."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path)
-        try:
-            with connection:
-                for statement in _SCHEMA:
-                    connection.execute(statement)
-                yield connection
-        finally:
-            connection.close()
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return connect(self.path, _create)
 
     def record(self, actor: str, action: str, document: str, content_hash: str = "", detail: str = "") -> None:
         if action not in ACTIONS:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from assistant.sqlite_files import connect
 
 FILE_NAME = "feedback.sqlite3"
 FIELDS = ["id", "timestamp", "question", "searched", "answer", "cited_docs", "rating", "comment", "given_by"]
@@ -50,24 +51,19 @@ def rating_name(thumbs: int) -> str:
     return "up" if thumbs == 1 else "down"
 
 
+def _create(connection: sqlite3.Connection) -> None:
+    connection.execute(_SCHEMA)
+    _add_given_by(connection)
+
+
 class FeedbackStore:
     """A connection per call: Streamlit runs each session's script on its own thread."""
 
     def __init__(self, index_dir: Path) -> None:
         self.path = Path(index_dir) / FILE_NAME
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection that commits on success, rolls back on error, and is always closed."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path)
-        try:
-            with connection:  # the transaction
-                connection.execute(_SCHEMA)
-                _add_given_by(connection)
-                yield connection
-        finally:
-            connection.close()
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return connect(self.path, _create)
 
     def save(self, record: FeedbackRecord) -> int:
         """Insert the record, or update it when it has an id; returns the id."""
