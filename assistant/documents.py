@@ -52,22 +52,23 @@ def iter_files(paths: Iterable[str | Path]) -> list[tuple[Path, str]]:
     return unique_names(sorted(found.items()))
 
 
-def unique_names(files: list[tuple[Path, str]], taken: dict[str, str] | None = None) -> list[tuple[Path, str]]:
-    """The same files, each name unique among them and against ``taken`` (name -> source of indexed documents).
+def unique_names(files: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
+    """The same files, each name unique among them: a clash within one batch (two folders given, each with a
+    "plan.txt") gets the file's parent folders put before it, one at a time, until it is unique ("b/plan.txt").
 
-    A name already indexed from the same source file stays (that is a re-ingest); a clash gets the file's parent
-    folders put before it, one at a time, until it is unique ("a/plan.txt", "b/plan.txt").
+    Names are not made unique against the index: a file ingested again under the same name is the same document
+    (changed: replaced; unchanged: skipped), also from a moved or copied folder. Made unique against the sources
+    in the index, a corpus read from a new clone or a moved folder was indexed a second time beside the first.
     """
-    taken = dict(taken or {})
+    taken: set[str] = set()
     out: list[tuple[Path, str]] = []
     for path, name in files:
-        source = str(path.resolve())
         parents = path.resolve().parent.parts[::-1]
         depth = 0
-        while name in taken and taken[name] != source and depth < len(parents):
+        while name in taken and depth < len(parents):
             name = f"{parents[depth]}/{name}"
             depth += 1
-        taken[name] = source
+        taken.add(name)
         out.append((path, name))
     return out
 

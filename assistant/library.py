@@ -26,7 +26,7 @@ from tqdm import tqdm
 from assistant.answer import Answer
 from assistant.chunking import sentence_spans, split_document
 from assistant.compose import Composer
-from assistant.documents import iter_files, load_document, read_file, unique_names
+from assistant.documents import iter_files, load_document, read_file
 from assistant.embeddings import get_embedder
 from assistant.errors import BadDocument
 from assistant.locks import ReadWriteLock, file_lock
@@ -181,8 +181,7 @@ class Library:
         self, paths: Iterable[str | Path], progress: bool, on_error: Callable[[BadDocument], None] | None
     ) -> IngestReport:
         report = IngestReport()
-        taken = {name: info.get("source", "") for name, info in self.documents().items()}
-        files = unique_names(iter_files(paths), taken)
+        files = iter_files(paths)  # names unique within the batch
         limits = Limits.from_settings(self.settings)
 
         def loaded() -> Iterator[Document]:

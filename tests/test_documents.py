@@ -315,7 +315,4 @@ def test_files_that_would_share_a_name_get_their_folders(tmp_path: Path) -> None
         (tmp_path / folder / "plan.txt").write_text("x", encoding="utf-8")
     found = iter_files([tmp_path / "a" / "plan.txt", tmp_path / "b" / "plan.txt"])
     assert [name for _, name in found] == ["plan.txt", "b/plan.txt"]
-    # Against the index: the same source keeps its name (a re-ingest), another file with that name is told apart.
-    taken = {"plan.txt": str((tmp_path / "a" / "plan.txt").resolve())}
-    assert unique_names([(tmp_path / "a" / "plan.txt", "plan.txt")], taken)[0][1] == "plan.txt"
-    assert unique_names([(tmp_path / "b" / "plan.txt", "plan.txt")], taken)[0][1] == "b/plan.txt"
+    assert unique_names([(tmp_path / "a" / "plan.txt", "plan.txt")]) == [(tmp_path / "a" / "plan.txt", "plan.txt")]

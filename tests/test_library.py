@@ -138,6 +138,20 @@ def test_same_file_name_in_two_folders_makes_two_documents(library: Library, tmp
     assert other.remove(report.added[0]) > 0 and len(other.documents()) == 1
 
 
+def test_a_moved_folder_is_the_same_documents_not_a_second_copy(library: Library, tmp_path: Path) -> None:
+    first = tmp_path / "first" / "policies"
+    first.mkdir(parents=True)
+    (first / "travel.txt").write_text("Travel\n\nStaff travel by train.\n")
+    library.ingest([first])
+    moved = tmp_path / "moved" / "policies"
+    first.rename(tmp_path / "moved-away")
+    moved.parent.mkdir()
+    (tmp_path / "moved-away").rename(moved)
+    report = library.ingest([moved])
+    assert report.skipped == ["travel.txt"] and not report.added
+    assert list(library.documents()) == ["travel.txt"]
+
+
 def test_add_documents_and_texts_take_langchain_input(library: Library) -> None:
     from langchain_core.documents import Document
 
