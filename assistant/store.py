@@ -13,24 +13,20 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-import chromadb
 import numpy as np
-from chromadb.config import Settings as ChromaSettings
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
+from assistant.chroma import CHROMA_BATCH, all_ids, chroma_client, query
 from assistant.errors import IndexMismatch, UnknownDocument
 from assistant.lexical import LexicalIndex
 from assistant.settings import Settings
 
 MANIFEST = "manifest.json"
-# Chroma refuses batches above its max_batch_size (~5,000 on SQLite); a long document has more sentences than that.
-CHROMA_BATCH = 4000
 CHUNKS = "chunks.json"
 # Present from a write's first change to Chroma until its commit has saved every file: found on opening, it means a
 # write was cut off (Ctrl-C, kill -9, power loss) and the parts may disagree, so the index is checked and repaired.
 WRITING = "writing.marker"
-PAGE = 5000  # records read from Chroma per call (SQLite caps the variables of one query)
 # Settings that shape what is stored: opening an index with other values would mix old and new chunks.
 LAYOUT = ("chunk_size", "embed_context")
 
@@ -50,24 +46,6 @@ class Sentence:
 
 def sentence_id(chunk_id: str, start: int) -> str:
     return f"{chunk_id}:{start}"
-
-
-def chroma_client(settings: Settings, generation: int = 0) -> chromadb.ClientAPI:
-    """A persistent client under the index folder, or an HTTP client when a `chroma run` server is configured.
-
-    A persistent client keeps its vector index in memory and never sees another process's writes (measured:
-    after another process added and deleted vectors, this one's queries still returned the deleted ones, however
-    often the collection was fetched again). Chroma shares one client per path string within a process, so a
-    later ``generation`` opens the same folder under an equal path ("chroma/./.") to read it afresh.
-    """
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        from urllib.parse import urlparse
-
-        url = urlparse(settings.chroma_url)
-        return chromadb.HttpClient(host=url.hostname, port=url.port or 8000, settings=chroma_settings)
-    path = os.path.join(settings.index_dir / "chroma", *["."] * generation)
-    return chromadb.PersistentClient(path=path, settings=chroma_settings)
 
 
 class Store:
@@ -212,7 +190,7 @@ class Store:
 
     def query_chunks(self, query_vec: np.ndarray, n: int, docs: list[str] | None) -> dict[str, float]:
         """Chunk id -> cosine to the query, best first (Chroma's cosine space returns distance = 1 - cosine)."""
-        got = _query(self.collection, query_vec, n, docs, [])
+        got = query(self.collection, query_vec, n, docs, [])
         # A shared Chroma server may hold another process's vectors before that process has committed their
         # records: a question sees only what this store's records hold.
         return {cid: 1.0 - dist for cid, dist in zip(got["ids"], got["distances"]) if cid in self.chunks}
@@ -221,7 +199,7 @@ class Store:
         """(chunk id, cosine) of the n sentences nearest the query, best first; empty without sentence vectors."""
         if self.sentences is None:
             return []
-        got = _query(self.sentences, query_vec, n, docs, ["metadatas"])
+        got = query(self.sentences, query_vec, n, docs, ["metadatas"])
         return [(meta["chunk_id"], 1.0 - dist) for meta, dist in zip(got["metadatas"], got["distances"])
                 if meta["chunk_id"] in self.chunks]
 
@@ -265,7 +243,7 @@ class Store:
                 problems.append(f"{name}: {len(self.by_doc.get(name, ()))} chunk records, the manifest says "
                                 f"{info.get('chunks')}")
                 broken.add(name)
-        in_chroma = set(_all_ids(self.collection))
+        in_chroma = set(all_ids(self.collection))
         for name, ids in self.by_doc.items():
             missing = ids - in_chroma
             if missing:
@@ -276,7 +254,7 @@ class Store:
             problems.append(f"{len(orphans)} vector(s) belong to no chunk record")
         sentence_orphans: list[str] = []
         if self.sentences is not None:
-            owners = dict(zip(*_all_ids(self.sentences, with_owner=True)))
+            owners = dict(zip(*all_ids(self.sentences, with_owner=True)))
             sentence_orphans = [sid for sid, cid in owners.items() if cid not in self.chunks]
             with_sentences = {self.chunks[cid]["metadata"]["doc"] for cid in owners.values() if cid in self.chunks}
             for name in set(self.documents) - with_sentences:
@@ -398,27 +376,3 @@ class Store:
         tmp = self.dir / f"{name}.tmp"
         tmp.write_text(json.dumps(data, ensure_ascii=False))
         tmp.replace(self.dir / name)  # atomic: a reader never sees half a file
-
-
-def _all_ids(collection: Any, with_owner: bool = False) -> Any:
-    """Every id of a collection (with ``with_owner``: ids and their ``chunk_id`` metadata), read in pages."""
-    ids: list[str] = []
-    owners: list[str] = []
-    for offset in range(0, collection.count(), PAGE):
-        got = collection.get(include=["metadatas"] if with_owner else [], limit=PAGE, offset=offset)
-        ids += got["ids"]
-        if with_owner:
-            owners += [meta["chunk_id"] for meta in got["metadatas"]]
-    return (ids, owners) if with_owner else ids
-
-
-def _query(collection: Any, query_vec: np.ndarray, n: int, docs: list[str] | None, include: list[str]) -> dict:
-    """The n nearest records (of ``docs`` when given) of one collection, as flat lists."""
-    count = collection.count()
-    if not count:
-        return {"ids": [], "distances": [], **{key: [] for key in include}}
-    where = {"doc": {"$in": docs}} if docs else None
-    got = collection.query(
-        query_embeddings=[query_vec], n_results=min(n, count), where=where, include=["distances", *include]
-    )
-    return {key: got[key][0] for key in ("ids", "distances", *include)}

@@ -99,7 +99,7 @@ def test_a_removal_killed_midway_leaves_the_document_wholly_present_or_absent(se
 def test_check_reports_and_repairs_vectors_no_record_owns(seed_index: Path, tmp_path: Path) -> None:
     index = copy_index(seed_index, tmp_path / "index")
     # A cut-off ingest of another index state: vectors in Chroma that no chunk record knows.
-    from assistant.store import chroma_client
+    from assistant.chroma import chroma_client
 
     collection = chroma_client(make_settings(index)).get_collection("policies")
     collection.add(ids=["stray"], embeddings=[[0.1] * 384], documents=["stray"], metadatas=[{"doc": "gone.txt"}])

@@ -54,8 +54,8 @@ class LangChainDefault:
     def __init__(self, settings: Settings, index_dir: Path) -> None:
         from langchain_chroma import Chroma
 
+        from assistant.chroma import chroma_client
         from assistant.embeddings import get_embedder
-        from assistant.store import chroma_client
 
         self.settings = settings.model_copy(update={"index_dir": index_dir, "chroma_url": None})
         self.embedder = get_embedder("minilm")

@@ -69,7 +69,9 @@ def _progress(items: list, enabled: bool, unit: str) -> Iterable:
 
 # The modules whose code decides what an index holds (reading, cleaning, chunking, embedding, storing): a change to
 # any of them must not be answered from an index built by the old code.
-INDEX_CODE = ("documents.py", "cleaning.py", "chunking.py", "embeddings.py", "lexical.py", "store.py", "library.py")
+INDEX_CODE = (
+    "documents.py", "cleaning.py", "chunking.py", "embeddings.py", "lexical.py", "chroma.py", "store.py", "library.py"
+)
 
 
 def eval_index_dir(settings: Settings, docs_dir: Path) -> Path:

@@ -1,0 +1,61 @@
+"""How the index talks to Chroma: the client for a folder or a `chroma run` server, and reads in pages.
+
+Chroma caps what one call may carry (batches, SQLite variables), so writes and full reads go through these.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import chromadb
+import numpy as np
+from chromadb.config import Settings as ChromaSettings
+
+from assistant.settings import Settings
+
+# Chroma refuses batches above its max_batch_size (~5,000 on SQLite); a long document has more sentences than that.
+CHROMA_BATCH = 4000
+PAGE = 5000  # records read from Chroma per call (SQLite caps the variables of one query)
+
+
+def chroma_client(settings: Settings, generation: int = 0) -> chromadb.ClientAPI:
+    """A persistent client under the index folder, or an HTTP client when a `chroma run` server is configured.
+
+    A persistent client keeps its vector index in memory and never sees another process's writes (measured:
+    after another process added and deleted vectors, this one's queries still returned the deleted ones, however
+    often the collection was fetched again). Chroma shares one client per path string within a process, so a
+    later ``generation`` opens the same folder under an equal path ("chroma/./.") to read it afresh.
+    """
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        from urllib.parse import urlparse
+
+        url = urlparse(settings.chroma_url)
+        return chromadb.HttpClient(host=url.hostname, port=url.port or 8000, settings=chroma_settings)
+    path = os.path.join(settings.index_dir / "chroma", *["."] * generation)
+    return chromadb.PersistentClient(path=path, settings=chroma_settings)
+
+
+def all_ids(collection: Any, with_owner: bool = False) -> Any:
+    """Every id of a collection (with ``with_owner``: ids and their ``chunk_id`` metadata), read in pages."""
+    ids: list[str] = []
+    owners: list[str] = []
+    for offset in range(0, collection.count(), PAGE):
+        got = collection.get(include=["metadatas"] if with_owner else [], limit=PAGE, offset=offset)
+        ids += got["ids"]
+        if with_owner:
+            owners += [meta["chunk_id"] for meta in got["metadatas"]]
+    return (ids, owners) if with_owner else ids
+
+
+def query(collection: Any, query_vec: np.ndarray, n: int, docs: list[str] | None, include: list[str]) -> dict:
+    """The n nearest records (of ``docs`` when given) of one collection, as flat lists."""
+    count = collection.count()
+    if not count:
+        return {"ids": [], "distances": [], **{key: [] for key in include}}
+    where = {"doc": {"$in": docs}} if docs else None
+    got = collection.query(
+        query_embeddings=[query_vec], n_results=min(n, count), where=where, include=["distances", *include]
+    )
+    return {key: got[key][0] for key in ("ids", "distances", *include)}
