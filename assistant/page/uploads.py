@@ -162,14 +162,20 @@ def _restore(target: Path, backup: Path) -> None:
         target.unlink(missing_ok=True)
 
 
-def reindex(library, user: User | None, name: str) -> ActionResult:  # noqa: ANN001 - Library
-    """Ingest the document's source file again: changed content is re-chunked, unchanged content is skipped."""
-    refusal = editor_refusal(user, "re-index documents")
+def _listed(library, user: User | None, name: str, action: str) -> dict | ActionResult:  # noqa: ANN001 - Library
+    """The document's record when this user may ``action`` and it is in the library, else the refusal."""
+    refusal = editor_refusal(user, action)
     if refusal:
         return ActionResult(False, refusal)
     info = library.documents().get(name)
-    if info is None:
-        return ActionResult(False, f"{name} is not in the library")
+    return ActionResult(False, f"{name} is not in the library") if info is None else info
+
+
+def reindex(library, user: User | None, name: str) -> ActionResult:  # noqa: ANN001 - Library
+    """Ingest the document's source file again: changed content is re-chunked, unchanged content is skipped."""
+    info = _listed(library, user, name, "re-index documents")
+    if isinstance(info, ActionResult):
+        return info
     source = Path(info["source"])
     if not source.is_file():  # the page names documents, never server paths
         return ActionResult(False, f"{name}: its source file is gone; upload it again")
@@ -184,12 +190,9 @@ def reindex(library, user: User | None, name: str) -> ActionResult:  # noqa: ANN
 
 def delete(library, user: User | None, name: str) -> ActionResult:  # noqa: ANN001 - Library
     """Remove the document from the index, and its uploaded copy (files elsewhere are the user's own)."""
-    refusal = editor_refusal(user, "delete documents")
-    if refusal:
-        return ActionResult(False, refusal)
-    info = library.documents().get(name)
-    if info is None:
-        return ActionResult(False, f"{name} is not in the library")
+    info = _listed(library, user, name, "delete documents")
+    if isinstance(info, ActionResult):
+        return info
     removed = library.remove(name)
     source = Path(info["source"])
     if source.parent.resolve() == uploads_dir(library).resolve():
