@@ -23,11 +23,11 @@ $(STAMP): pyproject.toml
 
 # Rebuilt when missing or older than any seed file; ingest itself skips unchanged files by content hash.
 # Files uploaded through the page live in $(INDEX)/uploads and are re-indexed with the seeds.
-$(INDEX)/manifest.json: $(STAMP) $(wildcard seeds/*)
+$(INDEX)/.seeded: $(STAMP) $(wildcard seeds/*)
 	ASSISTANT_INDEX_DIR=$(INDEX) $(BIN)/assistant ingest seeds/ $(wildcard $(INDEX)/uploads)
 	touch $@
 
-run: $(INDEX)/manifest.json serve
+run: $(INDEX)/.seeded serve
 
 serve: $(STAMP)
 	ASSISTANT_INDEX_DIR=$(INDEX) $(BIN)/streamlit run app.py $(STREAMLIT_FLAGS)
@@ -56,4 +56,4 @@ bench: $(STAMP)
 
 # Drops the built index (not uploads or feedback); the next `make run` rebuilds it with the current settings.
 clean-index:
-	rm -rf $(INDEX)/chroma $(INDEX)/*.json $(INDEX)/bm25
+	rm -rf $(INDEX)/chroma $(INDEX)/*.json $(INDEX)/bm25* $(INDEX)/.seeded

@@ -142,7 +142,7 @@ def show_passage(hit: Hit, n: int | None, highlights: list[tuple[int, int]]) -> 
     number = f"\\[{n}\\] " if n else ""
     st.markdown(f"**{number}{view.location(meta)}**")
     st.caption(f"Document: {view.md_escape(meta['doc'])}")
-    text = library.documents().get(meta["doc"], {}).get("text")
+    text = library.document_text(meta["doc"])
     if text is None or text[meta["start"] : meta["end"]] != hit.text:
         # The document was removed or re-indexed with other text since: the passage itself is all we have.
         st.warning("The document has changed since this answer; showing the passage as it was.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -45,6 +46,10 @@ def script(text: str) -> str:
     return "zh" if chinese and chinese >= 0.5 * latin else "latin"
 
 
+# Names the saved BM25 folder in use; BM25 is derived from the chunks in Chroma and rebuilt when it is not theirs.
+CURRENT = "bm25.current"
+
+
 class LexicalIndex:
     """bm25s over the chunk texts, rows aligned with ``ids``; document frequencies kept for query coverage."""
 
@@ -71,20 +76,30 @@ class LexicalIndex:
             return np.zeros(len(self.ids), dtype=np.float32)
         return self.bm25.get_scores(known)
 
-    def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+    def save(self, folder: Path, stamp: str) -> None:
+        """Save as the BM25 of the index state ``stamp``: into a new folder, then one atomic pointer file, so a
+        crash mid-save leaves the previous copy in use (and, its stamp being older, rebuilt on the next open)."""
+        target = folder / f"bm25-{stamp}"
+        target.mkdir(parents=True, exist_ok=True)
         if self.ids:
-            self.bm25.save(str(folder / "bm25"))
-        (folder / "bm25_ids.json").write_text(json.dumps({"ids": self.ids, "df": self.df}))
+            self.bm25.save(str(target / "bm25"))
+        (target / "ids.json").write_text(json.dumps({"ids": self.ids, "df": self.df}))
+        pointer = folder / f"{CURRENT}.tmp"
+        pointer.write_text(stamp)
+        pointer.replace(folder / CURRENT)
+        for old in folder.glob("bm25-*"):
+            if old != target:
+                shutil.rmtree(old, ignore_errors=True)
 
     @classmethod
-    def load(cls, folder: Path) -> LexicalIndex | None:
-        meta = folder / "bm25_ids.json"
-        if not meta.exists():
+    def load(cls, folder: Path, stamp: str) -> LexicalIndex | None:
+        """The saved BM25 of the index state ``stamp``; None when it is missing or of another state."""
+        pointer = folder / CURRENT
+        if not pointer.exists() or pointer.read_text() != stamp:
             return None
-        data = json.loads(meta.read_text())
+        data = json.loads((folder / f"bm25-{stamp}" / "ids.json").read_text())
         self = cls.__new__(cls)
         self.ids, self.df = data["ids"], Counter(data["df"])
         self.row = {cid: i for i, cid in enumerate(self.ids)}
-        self.bm25 = bm25s.BM25.load(str(folder / "bm25")) if self.ids else bm25s.BM25()
+        self.bm25 = bm25s.BM25.load(str(folder / f"bm25-{stamp}" / "bm25")) if self.ids else bm25s.BM25()
         return self

@@ -102,9 +102,9 @@ class Library:
 
     def _follow(self) -> None:
         """Pick up what another process committed (a CLI ingest while the page serves): read the index again."""
-        if self._store.changed_on_disk() and not self._lock.held():  # inside a read, the read's view stands
+        if self._store.changed() and not self._lock.held():  # inside a read, the read's view stands
             with self._lock.write():
-                if self._store.changed_on_disk():  # another thread may have read it again meanwhile
+                if self._store.changed():  # another thread may have read it again meanwhile
                     self._open(self._store.generation + 1)
 
     @contextmanager
@@ -129,7 +129,7 @@ class Library:
             with file_lock(self.settings.index_dir / WRITE_LOCK):
                 self._write_depth = 1
                 try:
-                    if self._store.changed_on_disk():
+                    if self._store.changed():
                         self._open(self._store.generation + 1)
                     yield
                 finally:
@@ -137,9 +137,14 @@ class Library:
 
     # -- documents ----------------------------------------------------------------------------------
     def documents(self) -> dict[str, dict]:
-        """Name -> title, type, source, content hash, pages, chunks, chars, ingested_at (and the text)."""
+        """Name -> title, type, source, content hash, pages, chunks, chars, ingested_at."""
         with self._reading():
             return dict(self._store.documents)  # a copy: the caller may iterate it while a write goes on
+
+    def document_text(self, name: str) -> str | None:
+        """The whole text of a document as indexed (read from the index when asked), or None if it is not there."""
+        with self._reading():
+            return self._store.document_text(name)
 
     def chunks(self, name: str) -> list[Document]:
         """A document's chunks in document order, as LangChain Documents."""

@@ -1,34 +1,42 @@
-"""The on-disk index: Chroma (dense vectors), BM25 (lexical) and a manifest of documents with content hashes.
+"""The index: Chroma holds what it is (chunk texts and metadata, vectors, sentence vectors, the catalog of
+documents); BM25 (bm25s) is derived from it and kept in the index folder, rebuilt when it is not of the current state.
 
-Chroma and BM25 hold the same chunks; every write goes through ``replace_document``/``remove_document`` and
-``commit``, which keep them in step. The manifest records which embedder built the index so two are never mixed.
-With ``sentence_vectors`` a second collection holds one vector per sentence (id ``<chunk id>:<offset>``), written
-and deleted with its chunk.
+Every write goes through ``replace_document``/``remove_document`` and ``commit``. A document becomes visible when
+its catalog record is written, after its chunks and sentences, and a reader keeps only the chunks whose content hash
+is the one their document's record names: an interrupted write never shows half a document. Several processes, or
+page servers sharing one `chroma run`, read the same catalog; each commit gives the index a new token, by which the
+others know to read it again. With ``sentence_vectors`` a second collection holds one vector per sentence (id
+``<chunk id>:<offset>``), written and deleted with its chunk.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
-from assistant.chroma import CHROMA_BATCH, all_ids, chroma_client, query
+from assistant.catalog import Catalog
+from assistant.chroma import CHROMA_BATCH, PAGE, all_ids, chroma_client, query
 from assistant.errors import IndexMismatch, UnknownDocument
 from assistant.lexical import LexicalIndex
 from assistant.settings import Settings
 
-MANIFEST = "manifest.json"
-CHUNKS = "chunks.json"
-# Present from a write's first change to Chroma until its commit has saved every file: found on opening, it means a
-# write was cut off (Ctrl-C, kill -9, power loss) and the parts may disagree, so the index is checked and repaired.
+# The files of the layout before the catalog (0.x): read once to move their records into Chroma, then removed.
+OLD_MANIFEST = "manifest.json"
+OLD_CHUNKS = "chunks.json"
+# Present from a write's first change to Chroma until its commit: found on opening, it means a write of this
+# folder's process was cut off (Ctrl-C, kill -9, power loss) and the parts may disagree, so the index is checked
+# and repaired (what it left is invisible to readers meanwhile: see the module's docstring).
 WRITING = "writing.marker"
 # Settings that shape what is stored: opening an index with other values would mix old and new chunks.
-LAYOUT = ("chunk_size", "embed_context")
+LAYOUT = ("embedder", "chunk_size", "embed_context")
 
 
 @dataclass
@@ -57,47 +65,65 @@ class Store:
         self.embedder = embedder
         self.dir = settings.index_dir
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.manifest = self._read(MANIFEST, {"embedder": embedder.name, "documents": {}})
-        self._check_layout()
-        self.chunks: dict[str, dict[str, Any]] = self._read(CHUNKS, {})
-        self.by_doc: dict[str, set[str]] = {}
-        for cid, record in self.chunks.items():
-            self.by_doc.setdefault(record["metadata"]["doc"], set()).add(cid)
         self.generation = generation
         self.client = chroma_client(settings, generation)
         self.collection = self.client.get_or_create_collection(
             settings.collection, metadata={"hnsw:space": "cosine", "embedder": embedder.name}
         )
+        self.catalog = Catalog(self.client, settings.collection)
+        _move_old_layout(self.dir, self.catalog)
+        self.state = self._check_layout(self.catalog.state())
+        self.documents: dict[str, dict[str, Any]] = self.catalog.documents()
+        self.chunks: dict[str, dict[str, Any]] = self._visible_chunks()
+        self.by_doc: dict[str, set[str]] = {}
+        for cid, record in self.chunks.items():
+            self.by_doc.setdefault(record["metadata"]["doc"], set()).add(cid)
         self.sentences = self._sentence_collection()
-        self._lexical = LexicalIndex.load(self.dir) or LexicalIndex.build([], [])
+        self.token = self.state.get("token", "")  # the state this store has read; see changed
+        self._lexical = LexicalIndex.load(self.dir, self.token) or self._build_lexical()
         self.version = 0  # goes up with every commit, so readers can cache what they derive from the chunks
         self._masks: dict[tuple[str, ...], np.ndarray] = {}
         # What was repaired on opening after an interrupted write (empty when the last write finished).
         self.repaired: list[str] = self.check(repair=True) if (self.dir / WRITING).exists() else []
-        self._stamp = self._disk_stamp()  # what this store has read; see changed_on_disk
+
+    def _visible_chunks(self) -> dict[str, dict[str, Any]]:
+        """Chunk records of listed documents with the content hash their record names (see the docstring)."""
+        chunks: dict[str, dict[str, Any]] = {}
+        for offset in range(0, self.collection.count(), PAGE):
+            got = self.collection.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+                info = self.documents.get(meta.get("doc"))
+                if info is not None and info["content_hash"] == meta.get("content_hash"):
+                    chunks[cid] = {"text": text, "metadata": meta}
+        return chunks
+
+    def _build_lexical(self) -> LexicalIndex:
+        ids = sorted(self.chunks)
+        lexical = LexicalIndex.build(ids, [self.chunks[cid]["text"] for cid in ids])
+        if self.token:
+            lexical.save(self.dir, self.token)
+        return lexical
 
     def _sentence_collection(self) -> Any:
         """The sentence collection when the settings ask for it; dropped when they no longer do, so it never goes
         stale. An index built without it is missing its sentences (``missing_sentences``) until they are added."""
         name = f"{self.settings.collection}-sentences"
-        built = self.manifest.get("sentence_vectors", False)
+        built = self.state.get("sentence_vectors", False)
         self.missing_sentences = self.settings.sentence_vectors and not built and bool(self.chunks)
         if not self.settings.sentence_vectors:
             if built:  # kept, it would go stale with the next change to the documents
                 self.client.delete_collection(name)
-                self.manifest["sentence_vectors"] = False
-                self._save(MANIFEST, self.manifest)
+                self.state["token"] = self.catalog.set_state(sentence_vectors=False)
             return None
-        self.manifest["sentence_vectors"] = True
         return self.client.get_or_create_collection(
             name, metadata={"hnsw:space": "cosine", "embedder": self.embedder.name}
         )
 
-    def _check_layout(self) -> None:
+    def _check_layout(self, state: dict[str, Any]) -> dict[str, Any]:
         """The settings that shape what is stored must be those the index was built with (recorded on first use)."""
-        wanted = {"embedder": self.embedder.name, **{key: getattr(self.settings, key) for key in LAYOUT}}
+        wanted = {"embedder": self.embedder.name, **{key: getattr(self.settings, key) for key in LAYOUT[1:]}}
         for key, value in wanted.items():
-            built = self.manifest.setdefault(key, value)  # an index from before a key was recorded adopts it
+            built = state.get(key, value)
             if built == value:
                 continue
             env = f"ASSISTANT_{key.upper()}"
@@ -106,27 +132,15 @@ class Store:
                 f"Set {env}={built}, or rebuild the index with the new value: delete {self.dir} (keep its uploads/ "
                 "folder) and run `assistant ingest` again (`make clean-index run` for the default index)."
             )
+        return {**wanted, **state}
 
     # -- reading ----------------------------------------------------------------------------------
-    def _disk_stamp(self) -> tuple[int, int] | None:
-        """The manifest file's modification time and size: every commit (of any process) replaces it."""
-        try:
-            stat = (self.dir / MANIFEST).stat()
-        except FileNotFoundError:
-            return None
-        return stat.st_mtime_ns, stat.st_size
-
-    def changed_on_disk(self) -> bool:
+    def changed(self) -> bool:
         """True when another process has committed a change since this store read or wrote the index."""
-        return self._disk_stamp() != self._stamp
+        return self.catalog.token() != self.token
 
-    def _read(self, name: str, default: Any) -> Any:
-        path = self.dir / name
-        return json.loads(path.read_text()) if path.exists() else default
-
-    @property
-    def documents(self) -> dict[str, dict[str, Any]]:
-        return self.manifest["documents"]
+    def document_text(self, name: str) -> str | None:
+        return self.catalog.text(name)
 
     def is_current(self, name: str, content_hash: str) -> bool:
         return self.documents.get(name, {}).get("content_hash") == content_hash
@@ -227,31 +241,21 @@ class Store:
     def check(self, repair: bool = False) -> list[str]:
         """Problems where the parts of the index disagree, one line each; with ``repair``, each is fixed.
 
-        The chunk records and the manifest (saved together at the end of every write) say what the index holds.
-        A document is wholly present or absent: one whose records, vectors or sentences are incomplete is removed
-        (re-ingesting it restores it: its content hash is gone), vectors no record owns are deleted, and BM25 is
-        rebuilt when it does not hold exactly the records' chunks.
+        The catalog says what the index holds. A document is wholly present or absent: one whose chunks or
+        sentences are incomplete is removed (re-ingesting it restores it: its record is gone), records of no
+        listed document (left by an interrupted write) are deleted, and BM25 is rebuilt when it does not hold
+        exactly the visible chunks.
         """
         problems: list[str] = []
         broken: set[str] = set()
-        for cid, record in list(self.chunks.items()):
-            if record["metadata"]["doc"] not in self.documents:
-                problems.append(f"chunk {cid} belongs to no listed document")
-                broken.add(record["metadata"]["doc"])
         for name, info in self.documents.items():
             if info.get("chunks") != len(self.by_doc.get(name, ())):
-                problems.append(f"{name}: {len(self.by_doc.get(name, ()))} chunk records, the manifest says "
+                problems.append(f"{name}: {len(self.by_doc.get(name, ()))} chunk records, the catalog says "
                                 f"{info.get('chunks')}")
                 broken.add(name)
-        in_chroma = set(all_ids(self.collection))
-        for name, ids in self.by_doc.items():
-            missing = ids - in_chroma
-            if missing:
-                problems.append(f"{name}: {len(missing)} chunk(s) have no vector")
-                broken.add(name)
-        orphans = in_chroma - set(self.chunks)
+        orphans = set(all_ids(self.collection)) - set(self.chunks)
         if orphans:
-            problems.append(f"{len(orphans)} vector(s) belong to no chunk record")
+            problems.append(f"{len(orphans)} chunk record(s) belong to no listed document")
         sentence_orphans: list[str] = []
         if self.sentences is not None:
             owners = dict(zip(*all_ids(self.sentences, with_owner=True)))
@@ -263,8 +267,7 @@ class Store:
                     broken.add(name)
             if sentence_orphans:
                 problems.append(f"{len(sentence_orphans)} sentence vector(s) belong to no chunk record")
-        bm25_stale = sorted(self._lexical.ids) != sorted(self.chunks)
-        if bm25_stale:
+        if sorted(self._lexical.ids) != sorted(self.chunks):
             problems.append(f"BM25 holds {len(self._lexical.ids)} chunks, the records {len(self.chunks)}")
         if repair and problems:
             self._repair(broken, orphans, sentence_orphans)
@@ -273,12 +276,12 @@ class Store:
     def _repair(self, broken: set[str], orphans: set[str], sentence_orphans: list[str]) -> None:
         self.begin_write()
         for name in broken:
-            ids = sorted(self.by_doc.pop(name, set()) | {c for c, r in self.chunks.items()
-                                                          if r["metadata"]["doc"] == name})
+            self.catalog.delete(name)
+            self.documents.pop(name, None)
+            ids = self.by_doc.pop(name, set())
             for cid in ids:
                 self.chunks.pop(cid, None)
-            orphans |= set(ids)
-            self.documents.pop(name, None)
+            orphans |= ids
             if self.sentences is not None:
                 self.sentences.delete(where={"doc": name})
         for at in range(0, len(orphans), CHROMA_BATCH):
@@ -311,13 +314,6 @@ class Store:
                 documents=[c.page_content for c in chunks],
                 metadatas=[c.metadata for c in chunks],
             )
-        if old:
-            self.collection.delete(ids=sorted(old))
-        for cid in old:
-            del self.chunks[cid]
-        for c in chunks:
-            self.chunks[c.metadata["chunk_id"]] = {"text": c.page_content, "metadata": c.metadata}
-        self.by_doc[name] = set(ids)
         meta = doc.metadata
         self.documents[name] = {
             "title": meta["title"],
@@ -328,8 +324,15 @@ class Store:
             "pages": len(meta.get("page_starts", [])),
             "chunks": len(chunks),
             "chars": len(doc.page_content),
-            "text": doc.page_content,
         }
+        self.catalog.put(name, self.documents[name], doc.page_content)  # the document is now whole and visible
+        if old:
+            self.collection.delete(ids=sorted(old))
+        for cid in old:
+            del self.chunks[cid]
+        for c in chunks:
+            self.chunks[c.metadata["chunk_id"]] = {"text": c.page_content, "metadata": c.metadata}
+        self.by_doc[name] = set(ids)
 
     def _replace_sentences(self, name: str, sentences: list[Sentence]) -> None:
         self.sentences.delete(where={"doc": name})
@@ -349,6 +352,7 @@ class Store:
             known = ", ".join(sorted(self.documents)[:10]) or "none"
             raise UnknownDocument(f"No document named {name!r} in the index (documents: {known}).")
         self.begin_write()
+        self.catalog.delete(name)  # gone for every reader at once; its records follow
         ids = self.chunk_ids(name)
         if ids:
             self.collection.delete(ids=ids)
@@ -361,18 +365,29 @@ class Store:
         return len(ids)
 
     def commit(self) -> None:
-        """Rebuild BM25 from the chunk store and write everything, so the two indexes never drift apart."""
+        """Rebuild BM25 from the chunks and give the index a new state token, which tells other readers."""
         ids = sorted(self.chunks)
         self._lexical = LexicalIndex.build(ids, [self.chunks[cid]["text"] for cid in ids])
-        self._lexical.save(self.dir)
+        layout = {key: self.state[key] for key in LAYOUT}
+        self.token = self.state["token"] = self.catalog.set_state(**layout, sentence_vectors=self.sentences is not None)
+        self._lexical.save(self.dir, self.token)
         self.version += 1
         self._masks.clear()
-        self._save(CHUNKS, self.chunks)
-        self._save(MANIFEST, self.manifest)
-        self._stamp = self._disk_stamp()
-        (self.dir / WRITING).unlink(missing_ok=True)  # last: every file now agrees
+        (self.dir / WRITING).unlink(missing_ok=True)  # last: every part now agrees
 
-    def _save(self, name: str, data: Any) -> None:
-        tmp = self.dir / f"{name}.tmp"
-        tmp.write_text(json.dumps(data, ensure_ascii=False))
-        tmp.replace(self.dir / name)  # atomic: a reader never sees half a file
+
+def _move_old_layout(folder: Path, catalog: Catalog) -> None:
+    """Move an index of the JSON layout (manifest.json beside Chroma) into the catalog; its chunks and vectors are
+    in Chroma already. Nothing is lost if this is cut off: the JSON files go only after the catalog holds them."""
+    old = folder / OLD_MANIFEST
+    if not old.exists():
+        return
+    manifest = json.loads(old.read_text())
+    if not catalog.state():
+        for name, info in manifest.get("documents", {}).items():
+            catalog.put(name, {k: v for k, v in info.items() if k != "text"}, info.get("text", ""))
+        layout = {key: manifest[key] for key in LAYOUT if key in manifest}
+        catalog.set_state(**layout, sentence_vectors=manifest.get("sentence_vectors", False))
+    for name in (OLD_MANIFEST, OLD_CHUNKS, "bm25_ids.json"):
+        (folder / name).unlink(missing_ok=True)
+    shutil.rmtree(folder / "bm25", ignore_errors=True)  # the old BM25; it is derived again from the chunks

@@ -28,8 +28,8 @@ def test_a_failing_delete_shows_a_reference_and_logs_the_traceback(
     index = tmp_path / "index"
     Library(make_settings(index)).ingest([folder])
     at = open_app(index, monkeypatch)
-    # A real fault: a folder where the index writes its chunk file, so saving after the delete raises OSError.
-    (index / "chunks.json.tmp").mkdir()
+    # A real fault: a folder where the index writes its BM25 pointer, so the commit after the delete raises OSError.
+    (index / "bm25.current.tmp").mkdir()
 
     with caplog.at_level(logging.ERROR, logger="assistant.page"):
         at.sidebar.button(key=f"delete-{LEAVE}").click().run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -17,11 +18,11 @@ from tests.conftest import SEED_DOC, copy_index, make_settings
 # has run its N-th time: no clean-up, no exception handler, as with a power cut.
 KILLER = """
 import os, signal, sys
-from assistant import store
+from assistant import catalog, store
 from assistant.cli import main
 target, when = sys.argv[1], int(sys.argv[2])
 owner, name = target.split(".")
-cls = {"Store": store.Store}[owner]
+cls = {"Store": store.Store, "Catalog": catalog.Catalog}[owner]
 original = getattr(cls, name)
 calls = [0]
 def dying(*args, **kwargs):
@@ -72,7 +73,8 @@ def memos(tmp_path: Path) -> Path:
         ("Store.begin_write", 1),  # before any vector is written
         ("Store.replace_document", 2),  # during the Chroma writes: two documents of four written
         ("Store.replace_document", 4),  # after every Chroma write, before the commit saves the files
-        ("Store._save", 1),  # during the commit: chunk records saved, manifest not
+        ("Catalog.put", 1),  # during the Chroma writes: the first document visible, the others not yet
+        ("Catalog.set_state", 1),  # during the commit: the new state recorded, its BM25 not saved
     ],
 )
 def test_an_ingest_killed_at_any_point_leaves_whole_documents_and_reruns_clean(
@@ -104,8 +106,29 @@ def test_check_reports_and_repairs_vectors_no_record_owns(seed_index: Path, tmp_
     collection = chroma_client(make_settings(index)).get_collection("policies")
     collection.add(ids=["stray"], embeddings=[[0.1] * 384], documents=["stray"], metadatas=[{"doc": "gone.txt"}])
     library = Library(make_settings(index))
-    assert library.check(repair=False) == ["1 vector(s) belong to no chunk record"]
+    assert library.check(repair=False) == ["1 chunk record(s) belong to no listed document"]
     from assistant.cli import main
 
     assert main(["--index-dir", str(index), "check"]) == 0
     assert library.check(repair=False) == [] and Library(make_settings(index)).check() == []
+
+
+def test_an_index_of_the_json_layout_is_moved_into_chroma_without_losing_a_document(seed_index: Path,
+                                                                                   tmp_path: Path) -> None:
+    # An index as the JSON layout left it: its catalog in manifest.json (with each document's text), not in Chroma.
+    index = copy_index(seed_index, tmp_path / "index")
+    before = Library(make_settings(index))
+    documents = before.documents()
+    old = {"embedder": "minilm", "chunk_size": before.settings.chunk_size, "embed_context": True,
+           "sentence_vectors": True,
+           "documents": {name: {**info, "text": before.document_text(name)} for name, info in documents.items()}}
+    (index / "manifest.json").write_text(json.dumps(old))
+    from assistant.chroma import chroma_client
+
+    chroma_client(make_settings(index)).delete_collection("policies-documents")
+
+    library = whole(index)
+    assert library.documents() == documents
+    assert library.document_text(SEED_DOC) == old["documents"][SEED_DOC]["text"]
+    assert not (index / "manifest.json").exists()
+    assert library.ask("What are the main goals for new energy vehicles?").hits

@@ -1,0 +1,58 @@
+"""The catalog: one Chroma record per document, and one for the state of the index as a whole.
+
+It lives in Chroma beside the chunks, so every process and every page server that opens the same Chroma (a folder
+or a `chroma run` server) reads the same list of documents. A document's record is written after its chunks and
+sentences, and names the content hash they carry: it is the moment the document becomes visible, whole.
+The state record holds the settings that shaped the index and a token that every commit replaces, which is how
+a reader learns that another process has changed the index.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from assistant.chroma import PAGE
+
+# The state record's id: document names are paths relative to an ingested folder and never start with ":".
+STATE = ":index-state"
+# Records here are looked up by id, never by similarity; Chroma still wants a vector, so each gets this one.
+_NO_VECTOR = [1.0]
+
+
+class Catalog:
+    def __init__(self, client: Any, collection: str) -> None:
+        self.records = client.get_or_create_collection(f"{collection}-documents", metadata={"hnsw:space": "l2"})
+
+    def state(self) -> dict[str, Any]:
+        """The index's settings and commit token; empty for an index never committed."""
+        got = self.records.get(ids=[STATE], include=["metadatas"])
+        return dict(got["metadatas"][0]) if got["ids"] else {}
+
+    def token(self) -> str:
+        return str(self.state().get("token", ""))
+
+    def set_state(self, **fields: Any) -> str:
+        """Record ``fields`` and a new commit token (returned): readers elsewhere see that the index changed."""
+        state = {**self.state(), **fields, "token": uuid.uuid4().hex}
+        self.records.upsert(ids=[STATE], embeddings=[_NO_VECTOR], metadatas=[state])
+        return state["token"]
+
+    def documents(self) -> dict[str, dict[str, Any]]:
+        """Every document's record (title, type, source, content hash, pages, chunks, chars, ingested_at)."""
+        found: dict[str, dict[str, Any]] = {}
+        for offset in range(0, self.records.count(), PAGE):
+            got = self.records.get(include=["metadatas"], limit=PAGE, offset=offset)
+            found.update((name, dict(meta)) for name, meta in zip(got["ids"], got["metadatas"]) if name != STATE)
+        return found
+
+    def text(self, name: str) -> str | None:
+        """The document's whole text, read when asked for (a page shows one passage in its document)."""
+        got = self.records.get(ids=[name], include=["documents"])
+        return got["documents"][0] if got["ids"] else None
+
+    def put(self, name: str, info: dict[str, Any], text: str) -> None:
+        self.records.upsert(ids=[name], embeddings=[_NO_VECTOR], metadatas=[info], documents=[text])
+
+    def delete(self, name: str) -> None:
+        self.records.delete(ids=[name])
