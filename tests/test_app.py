@@ -203,7 +203,7 @@ def test_upload_a_docx_ask_about_it_then_delete_it(tmp_path: Path, monkeypatch: 
     at.sidebar.file_uploader[0].set_value(("commuting.docx", make_docx(["Cyclists get sixty euros."]), mime)).run()
     [question] = at.sidebar.warning
     assert "already in the library" in question.value and "keep both" in question.value
-    assert "Cyclists get sixty" not in Library(make_settings(index)).documents()["commuting.docx"]["text"]
+    assert "Cyclists get sixty" not in Library(make_settings(index)).document_text("commuting.docx")
     at.sidebar.button(key="conflict-keep_both").click().run()
     assert any("Indexed commuting \\(2\\)\\.docx" in s.value for s in at.sidebar.success)
     at.sidebar.button(key="delete-commuting (2).docx").click().run()

@@ -27,7 +27,7 @@ def test_answer_cites_the_passage_holding_the_evidence(seed_library: Library) ->
 
 def test_answer_sentences_point_into_the_document(seed_library: Library) -> None:
     answer = seed_library.ask("What is said about satellites?")
-    full_text = seed_library.documents()[SEED_DOC]["text"]
+    full_text = seed_library.document_text(SEED_DOC)
     for sentence in answer.sentences:
         assert full_text[sentence.start : sentence.end] == sentence.text
         assert sentence.n in {s.n for s in answer.sources}

@@ -69,10 +69,10 @@ def test_each_probe_file_is_one_line_and_the_batch_goes_on(
     assert "is not a regular file" in only_line(lines, "/dev/zero")
     assert "is 200 MB, more than the limit of 50 MB" in only_line(lines, "huge.txt")
     assert len(lines) == 7  # one each, nothing else, no traceback
-    documents = Library(make_settings(index)).documents()
-    assert set(documents) == {GOOD, "utf32.txt"}
-    assert documents["utf32.txt"]["text"].startswith("Parental leave policy") and "\x00" not in documents[
-        "utf32.txt"]["text"]
+    library = Library(make_settings(index))
+    assert set(library.documents()) == {GOOD, "utf32.txt"}
+    text = library.document_text("utf32.txt")
+    assert text.startswith("Parental leave policy") and "\x00" not in text
 
 
 def test_a_reader_past_the_time_limit_is_stopped_and_the_next_file_is_read(

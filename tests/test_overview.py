@@ -28,7 +28,7 @@ def test_overview_questions_are_recognised(question: str, topic: str | None) -> 
 def test_each_point_is_a_cited_sentence_of_its_section(seed_library: Library) -> None:
     overview = seed_library.overview("platform economy")
     assert not overview.refused and overview.groups
-    text = seed_library.documents()[SEED_DOC]["text"]
+    text = seed_library.document_text(SEED_DOC)
     sources = {s.n: s.hit for s in overview.sources}
     for group in overview.groups:
         for sentence in group.sentences:

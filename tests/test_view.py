@@ -126,7 +126,7 @@ def test_refusal_and_searched_note(seed_library: Library) -> None:
 
 def test_cited_spans_point_at_the_answer_sentences(seed_library: Library) -> None:
     turn = ask(seed_library, "What does the plan say about hydrogen fuel cell vehicles?", [])
-    text = seed_library.documents()[SEED_DOC]["text"]
+    text = seed_library.document_text(SEED_DOC)
     spans = turn.answer.cited_spans(1)
     assert spans and "hydrogen fuel cell vehicles" in " ".join(text[s:e] for s, e in spans)
 

@@ -70,7 +70,8 @@ def _progress(items: list, enabled: bool, unit: str) -> Iterable:
 # The modules whose code decides what an index holds (reading, cleaning, chunking, embedding, storing): a change to
 # any of them must not be answered from an index built by the old code.
 INDEX_CODE = (
-    "documents.py", "cleaning.py", "chunking.py", "embeddings.py", "lexical.py", "chroma.py", "store.py", "library.py"
+    "documents.py", "cleaning.py", "chunking.py", "embeddings.py", "lexical.py", "chroma.py", "catalog.py", "store.py",
+    "library.py",
 )
 
 
