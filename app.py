@@ -30,8 +30,9 @@ st.set_page_config(page_title="Policy Q&A", page_icon="📜", layout="wide")
 
 @st.cache_resource(show_spinner="Loading the document library…")
 def load_library(index_dir: str) -> Library:
-    """One Library per index for all sessions: loading the model and the index takes seconds."""
-    return Library(get_settings(index_dir=index_dir, **secret_llm_key()))
+    """One Library per index for all sessions: loading the model and the index takes seconds. An upload or a
+    deletion returns without waiting for BM25's rebuild, which runs beside the questions (see lexical.Rebuilder)."""
+    return Library(get_settings(index_dir=index_dir, **secret_llm_key()), background_bm25=True)
 
 
 def secret_llm_key() -> dict:

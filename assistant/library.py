@@ -77,8 +77,11 @@ def embedding_text(chunk: Document, with_context: bool) -> str:
 
 
 class Library:
-    def __init__(self, settings: Settings | None = None, llm: BaseChatModel | None = None) -> None:
-        """``llm``: the chat model that writes answers; default: the one ``ASSISTANT_LLM_URL`` points at, if any."""
+    def __init__(self, settings: Settings | None = None, llm: BaseChatModel | None = None, *,
+                 background_bm25: bool = False) -> None:
+        """``llm``: the chat model that writes answers; default: the one ``ASSISTANT_LLM_URL`` points at, if any.
+        ``background_bm25``: after a write, rebuild BM25 in a thread while questions go on (a long-running page);
+        by default the write includes it, so a command's index is whole when it exits."""
         self.settings = settings or get_settings()
         if llm is None:
             from assistant.llm import chat_model
@@ -88,11 +91,13 @@ class Library:
         self.embedder = get_embedder(self.settings.embedder)  # the model itself loads on first use
         self._lock = ReadWriteLock()
         self._write_depth = 0  # how deep the writing thread is in _writing (the file lock is taken once)
+        self._background_bm25 = background_bm25
+        self._store: Store | None = None
         self._open(generation=0)
 
     def _open(self, generation: int) -> None:
         """Read the index from disk (again, with a fresh Chroma client, when another process has changed it)."""
-        self._store = Store(self.settings, self.embedder, generation)
+        self._store = Store(self.settings, self.embedder, generation, self._store, self._background_bm25)
         self._searcher = HybridSearcher(self._store, self.settings)
         # Without sentence vectors the composer embeds a capped few sentences per question itself.
         stored = self._store.sentence_embeddings if self._store.has_sentences else None
@@ -101,11 +106,13 @@ class Library:
             self._add_missing_sentences()
 
     def _follow(self) -> None:
-        """Pick up what another process committed (a CLI ingest while the page serves): read the index again."""
-        if self._store.changed() and not self._lock.held():  # inside a read, the read's view stands
+        """Pick up what another process committed (a CLI ingest while the page serves): read the index again;
+        and a BM25 rebuilt in the background since, which a question must not see swapped halfway."""
+        if (self._store.changed() or self._store.lexical_waiting()) and not self._lock.held():  # a read's view stands
             with self._lock.write():
                 if self._store.changed():  # another thread may have read it again meanwhile
                     self._open(self._store.generation + 1)
+                self._store.adopt_lexical()
 
     @contextmanager
     def _reading(self) -> Iterator[None]:

@@ -25,7 +25,7 @@ from langchain_core.embeddings import Embeddings
 from assistant.catalog import Catalog
 from assistant.chroma import CHROMA_BATCH, PAGE, all_ids, chroma_client, query
 from assistant.errors import IndexMismatch, UnknownDocument
-from assistant.lexical import LexicalIndex
+from assistant.lexical import LexicalIndex, Rebuilder
 from assistant.settings import Settings
 
 # The files of the layout before the catalog (0.x): read once to move their records into Chroma, then removed.
@@ -37,6 +37,7 @@ OLD_CHUNKS = "chunks.json"
 WRITING = "writing.marker"
 # Settings that shape what is stored: opening an index with other values would mix old and new chunks.
 LAYOUT = ("embedder", "chunk_size", "embed_context")
+PAGE_DOCS = 100  # documents named in one `$in` filter when re-reading the changed ones
 
 
 @dataclass
@@ -59,8 +60,11 @@ def sentence_id(chunk_id: str, start: int) -> str:
 class Store:
     """The index of one folder (or one Chroma server collection); other modules read it through its methods."""
 
-    def __init__(self, settings: Settings, embedder: Embeddings, generation: int = 0) -> None:
-        """``generation``: how many times this process has opened the index afresh (see chroma_client)."""
+    def __init__(self, settings: Settings, embedder: Embeddings, generation: int = 0, previous: Store | None = None,
+                 background_bm25: bool = False) -> None:
+        """``generation``: how many times this process has opened the index afresh (see chroma_client);
+        ``previous``: this process's last view of the index, whose unchanged documents are not read again;
+        ``background_bm25``: rebuild BM25 after a change in a thread, not in the write (a long-running page)."""
         self.settings = settings
         self.embedder = embedder
         self.dir = settings.index_dir
@@ -74,35 +78,69 @@ class Store:
         _move_old_layout(self.dir, self.catalog)
         self.state = self._check_layout(self.catalog.state())
         self.documents: dict[str, dict[str, Any]] = self.catalog.documents()
-        self.chunks: dict[str, dict[str, Any]] = self._visible_chunks()
+        self.chunks: dict[str, dict[str, Any]] = self._visible_chunks(previous)
         self.by_doc: dict[str, set[str]] = {}
         for cid, record in self.chunks.items():
             self.by_doc.setdefault(record["metadata"]["doc"], set()).add(cid)
         self.sentences = self._sentence_collection()
         self.token = self.state.get("token", "")  # the state this store has read; see changed
-        self._lexical = LexicalIndex.load(self.dir, self.token) or self._build_lexical()
-        self.version = 0  # goes up with every commit, so readers can cache what they derive from the chunks
+        self.version = 0  # goes up with every change, so readers can cache what they derive from the chunks
         self._masks: dict[tuple[str, ...], np.ndarray] = {}
+        self.background_bm25 = background_bm25
+        self._rebuilder = previous._rebuilder if previous else Rebuilder(self.dir)
+        saved = LexicalIndex.load(self.dir)
+        if saved and saved[1] == self.token:
+            self._lexical = saved[0]
+        else:  # meanwhile the last BM25 serves, what it holds that is gone masked (see lexical_scores)
+            self._lexical = previous._lexical if previous else saved[0] if saved else LexicalIndex.empty()
+            self._rebuild_lexical()
         # What was repaired on opening after an interrupted write (empty when the last write finished).
         self.repaired: list[str] = self.check(repair=True) if (self.dir / WRITING).exists() else []
 
-    def _visible_chunks(self) -> dict[str, dict[str, Any]]:
-        """Chunk records of listed documents with the content hash their record names (see the docstring)."""
+    def _visible_chunks(self, previous: Store | None) -> dict[str, dict[str, Any]]:
+        """Chunk records of listed documents with the content hash their record names (see the docstring); the
+        records of documents unchanged since ``previous`` are taken from it rather than read again."""
         chunks: dict[str, dict[str, Any]] = {}
-        for offset in range(0, self.collection.count(), PAGE):
-            got = self.collection.get(include=["documents", "metadatas"], limit=PAGE, offset=offset)
-            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
-                info = self.documents.get(meta.get("doc"))
-                if info is not None and info["content_hash"] == meta.get("content_hash"):
-                    chunks[cid] = {"text": text, "metadata": meta}
+        changed = list(self.documents)
+        if previous is not None:
+            changed = []
+            for name, info in self.documents.items():
+                if previous.documents.get(name) == info:
+                    chunks.update((cid, previous.chunks[cid]) for cid in previous.by_doc.get(name, ()))
+                else:
+                    changed.append(name)
+            reads = [{"doc": {"$in": changed[at : at + PAGE_DOCS]}} for at in range(0, len(changed), PAGE_DOCS)]
+        else:
+            reads = [None] if changed else []
+        for where in reads:
+            for offset in range(0, self.collection.count(), PAGE):
+                got = self.collection.get(where=where, include=["documents", "metadatas"], limit=PAGE, offset=offset)
+                for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+                    info = self.documents.get(meta.get("doc"))
+                    if info is not None and info["content_hash"] == meta.get("content_hash"):
+                        chunks[cid] = {"text": text, "metadata": meta}
+                if len(got["ids"]) < PAGE:
+                    break
         return chunks
 
-    def _build_lexical(self) -> LexicalIndex:
-        ids = sorted(self.chunks)
-        lexical = LexicalIndex.build(ids, [self.chunks[cid]["text"] for cid in ids])
-        if self.token:
-            lexical.save(self.dir, self.token)
-        return lexical
+    def _rebuild_lexical(self) -> None:
+        if not self.token:
+            return
+        self._rebuilder.schedule({cid: r["text"] for cid, r in self.chunks.items()}, self.token, self.background_bm25)
+        if not self.background_bm25:
+            self.adopt_lexical()
+
+    def lexical_waiting(self) -> bool:
+        """True when a BM25 rebuilt in the background is ready to be taken (``adopt_lexical``)."""
+        return self._rebuilder.ready
+
+    def adopt_lexical(self) -> None:
+        """Serve the BM25 rebuilt since the last change, if there is one (call with no question running)."""
+        ready = self._rebuilder.take()
+        if ready is not None:
+            self._lexical = ready[0]
+            self.version += 1
+            self._masks.clear()
 
     def _sentence_collection(self) -> Any:
         """The sentence collection when the settings ask for it; dropped when they no longer do, so it never goes
@@ -161,7 +199,9 @@ class Store:
 
     def counts(self, name: str | None = None) -> dict[str, int]:
         """How many chunks each part of the index holds (of one document when named); all but ``sentences`` agree
-        in a healthy index."""
+        in a healthy index (BM25 once its rebuild is done: this waits for it)."""
+        self._rebuilder.wait()
+        self.adopt_lexical()
         if name is None:
             return {
                 "records": len(self.chunks),
@@ -186,15 +226,21 @@ class Store:
         return self._lexical.ids
 
     def lexical_scores(self, tokens: list[str]) -> np.ndarray:
-        """BM25 score of every chunk for the query tokens, in ``lexical_ids`` order."""
-        return self._lexical.scores(tokens)
+        """BM25 score of every chunk for the query tokens, in ``lexical_ids`` order; 0 for a chunk removed since
+        this BM25 was built (its rebuild is under way)."""
+        scores = self._lexical.scores(tokens)
+        if ("",) not in self._masks:
+            self._masks[("",)] = np.array([cid in self.chunks for cid in self._lexical.ids], dtype=bool)
+        live = self._masks[("",)]
+        return scores if live.all() else np.where(live, scores, 0.0)
 
     def in_documents(self, docs: list[str]) -> np.ndarray:
         """Boolean mask over ``lexical_ids``: the chunks of ``docs``; cached until the next commit."""
         key = tuple(sorted(docs))
         if key not in self._masks:
             wanted = set(docs)
-            self._masks[key] = np.array([self.doc_of(cid) in wanted for cid in self._lexical.ids], dtype=bool)
+            docs_of = [self.chunks[cid]["metadata"]["doc"] if cid in self.chunks else None for cid in self._lexical.ids]
+            self._masks[key] = np.array([doc in wanted for doc in docs_of], dtype=bool)
         return self._masks[key]
 
     # -- vectors ----------------------------------------------------------------------------------
@@ -246,6 +292,8 @@ class Store:
         listed document (left by an interrupted write) are deleted, and BM25 is rebuilt when it does not hold
         exactly the visible chunks.
         """
+        self._rebuilder.wait()
+        self.adopt_lexical()
         problems: list[str] = []
         broken: set[str] = set()
         for name, info in self.documents.items():
@@ -365,16 +413,13 @@ class Store:
         return len(ids)
 
     def commit(self) -> None:
-        """Rebuild BM25 from the chunks and give the index a new state token, which tells other readers."""
-        ids = sorted(self.chunks)
-        self._lexical = LexicalIndex.build(ids, [self.chunks[cid]["text"] for cid in ids])
+        """Give the index a new state token, which tells other readers, and rebuild BM25 from the chunks."""
         layout = {key: self.state[key] for key in LAYOUT}
         self.token = self.state["token"] = self.catalog.set_state(**layout, sentence_vectors=self.sentences is not None)
-        self._lexical.save(self.dir, self.token)
         self.version += 1
         self._masks.clear()
-        (self.dir / WRITING).unlink(missing_ok=True)  # last: every part now agrees
-
+        self._rebuild_lexical()
+        (self.dir / WRITING).unlink(missing_ok=True)  # last: every part now agrees (BM25 is derived)
 
 def _move_old_layout(folder: Path, catalog: Catalog) -> None:
     """Move an index of the JSON layout (manifest.json beside Chroma) into the catalog; its chunks and vectors are

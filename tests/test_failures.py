@@ -22,14 +22,16 @@ def page_text(at) -> str:  # noqa: ANN001 - AppTest
 def test_a_failing_delete_shows_a_reference_and_logs_the_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    folder = tmp_path / "docs"
-    folder.mkdir()
-    (folder / LEAVE).write_text(LEAVE_TEXT)
     index = tmp_path / "index"
-    Library(make_settings(index)).ingest([folder])
+    uploads = index / "uploads"  # as if uploaded through the page: deleting it also deletes this copy
+    uploads.mkdir(parents=True)
+    (uploads / LEAVE).write_text(LEAVE_TEXT)
+    Library(make_settings(index)).ingest([uploads / LEAVE])
     at = open_app(index, monkeypatch)
-    # A real fault: a folder where the index writes its BM25 pointer, so the commit after the delete raises OSError.
-    (index / "bm25.current.tmp").mkdir()
+    # A real fault: a folder where the uploaded copy was, so deleting that copy raises IsADirectoryError.
+    (uploads / LEAVE).unlink()
+    (uploads / LEAVE).mkdir()
+    (uploads / LEAVE / "kept").write_text("x")
 
     with caplog.at_level(logging.ERROR, logger="assistant.page"):
         at.sidebar.button(key=f"delete-{LEAVE}").click().run()
