@@ -392,7 +392,9 @@ def draw_starters(box: st.delta_generator.DeltaGenerator) -> None:
 scope = draw_sidebar()
 st.title("Policy Q&A")
 st.caption("Answers are sentences quoted from your documents, each with its \\[n\\] source: click it to read the "
-           "sentence in its document. Nothing leaves this machine.")
+           "sentence in its document. " + ("Nothing leaves this machine." if library.llm is None else
+                                           "A written answer sends your questions and the passages found to the LLM "
+                                           "server; a quoted one sends nothing."))
 overview_mode = st.toggle("Overview: group answers by document section", key="overview_mode")
 written_mode = False
 if library.llm is not None:
