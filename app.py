@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import streamlit as st
 
@@ -24,6 +24,7 @@ from assistant.page.feedback import FeedbackRecord, FeedbackStore, rating_name
 from assistant.retrieval import Hit
 from assistant.settings import get_settings
 from assistant.users import ANONYMOUS, User, UsersFile, oidc_user
+from assistant.write import Writing
 
 st.set_page_config(page_title="Policy Q&A", page_icon="📜", layout="wide")
 
@@ -340,7 +341,8 @@ def ask(question: str, docs: list[str] | None, overview: bool, written: bool) ->
 
 
 def ask_written(question: str, history: list[str], docs: list[str] | None) -> Turn:
-    """The model's text streams in as it comes (escaped); then the checked answer replaces it."""
+    """The model's text streams in as it comes (escaped), each sentence marked below it as soon as it is complete
+    and checked; then the checked answer replaces both."""
     with st.spinner("Searching the documents…"):
         searched, writing = conversation.write(library, question, history, docs)
     live = st.empty()
@@ -349,11 +351,28 @@ def ask_written(question: str, history: list[str], docs: list[str] | None) -> Tu
             with st.chat_message("user"):
                 st.markdown(view.md_escape(question))
             with st.chat_message("assistant"):
+                if searched.strip() != question.strip():
+                    st.caption(f"Searched: {view.md_escape(searched)}")
                 st.caption(f"Writing with {view.md_escape(llm_name(library.llm))}; checking every sentence…")
-                st.write_stream(view.md_escape(token) for token in writing.tokens())
+                text, checks = st.container(), st.empty()
+                with text:
+                    st.write_stream(live_tokens(writing, checks))
     turn = Turn(question, searched, writing.answer, docs)
     live.empty()
     return turn
+
+
+def live_tokens(writing: Writing, checks: st.delta_generator.DeltaGenerator) -> Iterator[str]:
+    """The tokens for st.write_stream; on the way, every completed sentence is drawn in ``checks`` with its mark."""
+    checked = []
+    for kind, value in writing.events():
+        if kind == "token":
+            yield view.md_escape(value)
+        else:
+            checked.append(value)
+            with checks.container(key=f"live-checks-{len(checked)}"):
+                st.caption("Checked so far:")
+                st.markdown(view.live_checks_markdown(checked, not state.get("hide_unsupported", False)))
 
 
 def queue(question: str) -> None:
@@ -374,7 +393,9 @@ def draw_starters(box: st.delta_generator.DeltaGenerator) -> None:
 scope = draw_sidebar()
 st.title("Policy Q&A")
 st.caption("Answers are sentences quoted from your documents, each with its \\[n\\] source: click it to read the "
-           "sentence in its document. Nothing leaves this machine.")
+           "sentence in its document. " + ("Nothing leaves this machine." if library.llm is None else
+                                           "A written answer sends your questions and the passages found to the LLM "
+                                           "server; a quoted one sends nothing."))
 overview_mode = st.toggle("Overview: group answers by document section", key="overview_mode")
 written_mode = False
 if library.llm is not None:

@@ -1,7 +1,12 @@
-"""Multi-turn questions without an LLM: a follow-up is rewritten into a standalone question by rules, then answered.
+"""Multi-turn questions: a follow-up is rewritten into a standalone question, then answered.
+
+Without an LLM (or for a quoted answer) rules rewrite it:
 
     standalone("And what about hydrogen?", ["What does the plan say about new energy vehicles?"])
     -> "What does the plan say about hydrogen?"
+
+For a written answer the LLM rewrites it (``written_standalone``), and the rules are the fallback when it fails or
+replies with something that is not one question.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from assistant.answer import Answer
 from assistant.overview import overview_topic
 
 if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
     from assistant.library import Library
     from assistant.write import Writing
 
@@ -122,6 +129,39 @@ def standalone(question: str, history: list[str]) -> str:
     return question
 
 
+# ---------------------------------------------------------------- with an LLM
+
+# Earlier questions sent for a rewrite: the subject a follow-up leans on is in the latest turns (the rules look no
+# further back than the latest one that has a subject), and each one more is tokens the reader waits for.
+REWRITE_HISTORY = 3
+# Longest reply taken as a question: the longest question of our eval sets is 356 characters (ObliQA; seed 86,
+# PolicyQA 96); a longer reply is an answer or an explanation, not a question, and the rules are used instead.
+MAX_STANDALONE = 400
+_LEAD = re.compile(r"^\s*(?:standalone question|question|rewritten question)\s*:\s*", re.IGNORECASE)
+
+
+def written_standalone(model: BaseChatModel, question: str, history: list[str]) -> str | None:
+    """The standalone question as ``model`` writes it, or None (use the rules): no history, the model failed, or its
+    reply is not one question. Sent: the prompt, up to REWRITE_HISTORY earlier questions and this one; nothing else."""
+    from assistant.prompts import REWRITE_SYSTEM, REWRITE_USER
+
+    if not history:
+        return None  # a first question is standalone already: nothing to send
+    earlier = "\n".join(f"- {q}" for q in history[-REWRITE_HISTORY:])
+    try:
+        reply = model.invoke([("system", REWRITE_SYSTEM),
+                              ("human", REWRITE_USER.format(history=earlier, question=question))],
+                             stop=["\n"])  # one line is all that is used: the model stops there, not at max_tokens
+    except Exception:  # noqa: BLE001 - any failure of the model: the rules rewrite it, the answer goes on
+        return None
+    text = reply.content if isinstance(reply.content, str) else ""
+    line = next((line for line in text.splitlines() if line.strip()), "")
+    line = _LEAD.sub("", line).strip().strip("\"'“”`").strip()
+    if not re.search(r"\w", line) or len(line) > MAX_STANDALONE:
+        return None
+    return line
+
+
 # ---------------------------------------------------------------- turns
 
 _ids = itertools.count(1)
@@ -139,8 +179,11 @@ class Turn:
 
 
 def write(library: Library, question: str, history: list[str], docs: list[str] | None = None) -> tuple[str, Writing]:
-    """A written answer in progress for a follow-up in context: (the standalone question searched, the writing)."""
-    searched = standalone(question, history)
+    """A written answer in progress for a follow-up in context: (the standalone question searched, the writing).
+
+    With an LLM the standalone question is the one it writes; the rules when it has none to give."""
+    written = written_standalone(library.llm, question, history) if library.llm is not None else None
+    searched = written or standalone(question, history)
     return searched, library.stream(searched, docs)
 
 

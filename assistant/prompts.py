@@ -24,3 +24,17 @@ WRITE_USER = "Passages:\n\n{passages}\n\nQuestion: {question}\n\nAnswer in short
 
 # Why: one passage as the model sees it; the title/section line lets it say which plan a figure comes from.
 PASSAGE = "[{n}] {title} — {section}\n{text}"
+
+# Why: a follow-up ("And who supervises them?") is searched as a standalone question. With an LLM configured it
+# writes that question (the rules in assistant.conversation stay the fallback). "Do not answer it" because a small
+# model readily answers instead of rewriting; "only the question" because the reply is searched as it stands and
+# shown to the reader as "Searched: ...". Only earlier questions are sent, never earlier answers or passages.
+REWRITE_SYSTEM = (
+    "You rewrite the last question of a conversation as one standalone question that can be understood without "
+    "the earlier questions. Replace words like it, they, this and that with what they refer to. Keep the "
+    "question's own words otherwise. Do not answer it. Reply with the standalone question only, on one line."
+)
+
+# Why: the earlier questions oldest first, then the one to rewrite last (the freshest text when the model writes);
+# the trailing "Standalone question:" makes the first line of the reply the question itself.
+REWRITE_USER = "Earlier questions:\n{history}\n\nLast question: {question}\n\nStandalone question:"

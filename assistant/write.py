@@ -71,7 +71,8 @@ class Timing:
 
 
 class Writing:
-    """One written answer in progress. Iterate ``tokens()`` or ``sentences()`` once; then read ``answer``."""
+    """One written answer in progress. Iterate ``tokens()``, ``sentences()`` or ``events()`` once; then read
+    ``answer``."""
 
     def __init__(self, quoted: Answer, model: BaseChatModel | None, verifier: Verifier, settings: Settings) -> None:
         self.quoted = quoted
@@ -87,7 +88,9 @@ class Writing:
         self.asks_model = model is not None and not quoted.refused and bool(self.passages)
 
     # -- streaming ----------------------------------------------------------------------------------
-    def _events(self) -> Iterator[tuple[str, str | AnswerSentence]]:
+    def events(self) -> Iterator[tuple[str, str | AnswerSentence]]:
+        """("token", text) as the model writes, and ("sentence", checked sentence) as soon as each one is complete:
+        for a page that streams the text and marks every sentence while the next is being written."""
         if not self.asks_model:
             return
         assert self.model is not None
@@ -116,13 +119,13 @@ class Writing:
 
     def tokens(self) -> Iterator[str]:
         """The model's text as it comes (what ``st.write_stream`` shows)."""
-        for kind, value in self._events():
+        for kind, value in self.events():
             if kind == "token":
                 yield value  # type: ignore[misc]
 
     def sentences(self) -> Iterator[AnswerSentence]:
         """Each written sentence once complete, checked (``verified``) against the passage it cites."""
-        for kind, value in self._events():
+        for kind, value in self.events():
             if kind == "sentence":
                 yield value  # type: ignore[misc]
 
@@ -131,7 +134,7 @@ class Writing:
         """The written answer (its verified sentences), or the quoted answer labelled as a fallback."""
         if self._answer is None:
             if self.asks_model and self.timing.total is None:
-                for _ in self._events():
+                for _ in self.events():
                     pass
             self._answer = self._finish()
         return self._answer

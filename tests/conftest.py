@@ -48,6 +48,17 @@ def _loopback_page() -> None:
     config.set_option("server.address", "127.0.0.1")
 
 
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - yields a tests.llm_server.LLMServer
+    """An OpenAI-compatible server (xllamacpp + SmolLM2) on loopback, one per test module that asks for it."""
+    from tests.llm_server import HAS_SERVER, NO_SERVER, llm_server
+
+    if not HAS_SERVER:
+        pytest.skip(NO_SERVER)
+    with llm_server(tmp_path_factory.mktemp("llm") / "server.log") as running:
+        yield running
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "index")

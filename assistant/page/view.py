@@ -73,6 +73,18 @@ def dropped_markdown(sentence: AnswerSentence) -> str:
     return f"~~{md_escape(sentence.text)}~~ *(not found in {where}: {md_escape(sentence.reason)})*"
 
 
+VERIFIED_MARK = "✅"
+UNSUPPORTED_MARK = "❌"
+
+
+def live_checks_markdown(checked: list[AnswerSentence], show_dropped: bool = True) -> str:
+    """While an answer is written: each sentence completed so far, marked as it was checked (verified with its [n],
+    or struck through as not found in its source); ``show_dropped=False`` leaves the unsupported ones out."""
+    lines = [f"{VERIFIED_MARK} {md_escape(s.text)} {citation_label(s.n)}" if s.verified
+             else f"{UNSUPPORTED_MARK} {dropped_markdown(s)}" for s in checked if s.verified or show_dropped]
+    return "  \n".join(lines)
+
+
 def answer_label(turn: Turn) -> str | None:
     """How a non-quoted answer was made ("Written by ..." or "Quoted answer (...)"), escaped; None for quotes."""
     return md_escape(turn.answer.label) if turn.answer.label else None
