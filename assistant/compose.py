@@ -161,10 +161,16 @@ class Composer:
 
     def refuses(self, answerability: float | None, learned: bool = False) -> bool:
         """The refusal rule, in one place: nothing to score, or the score under its threshold (the learned
-        probability against ``threshold``, the hand-set score against HEURISTIC_THRESHOLD)."""
+        probability against ``threshold``; the hand-set score against the setting, or HEURISTIC_THRESHOLD)."""
         if answerability is None:
             return True
-        return answerability < (self.threshold if learned else HEURISTIC_THRESHOLD)
+        return answerability < (self.threshold if learned else self.rule_threshold)
+
+    @property
+    def rule_threshold(self) -> float:
+        """The hand-set score's refusal threshold: the setting when given, else HEURISTIC_THRESHOLD."""
+        given = self.settings.refusal_threshold
+        return HEURISTIC_THRESHOLD if given is None else given
 
     def candidates(self, question: str, hits: list[Hit], query_vec: np.ndarray) -> list[Candidate]:
         """Sentences of the passages scored against the question; only the lexically most promising are embedded."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from assistant.answer import Answer, AnswerGroup
-from assistant.compose import HEURISTIC_THRESHOLD, Candidate, Composer
+from assistant.compose import Candidate, Composer
 from assistant.retrieval import Hit, SearchResult
 
 _OVERVIEW = re.compile(
@@ -56,7 +56,7 @@ def compose_overview(composer: Composer, topic: str, found: SearchResult, questi
     best = composer.answerability(candidates)
     if composer.refuses(best):
         return Answer(asked, refused=True, nearest=hits[:top_k], hits=hits, answerability=best, topic=topic)
-    floor = max(HEURISTIC_THRESHOLD, best - POINT_MARGIN)
+    floor = max(composer.rule_threshold, best - POINT_MARGIN)
     chosen = [c for group in _best_per_section(candidates, hits).values() for c in group if c.score >= floor]
     chosen = sorted(chosen, key=lambda c: c.score, reverse=True)[:MAX_POINTS]
     chosen.sort(key=lambda c: (hits[c.rank].doc, hits[c.rank].chunk.metadata["start"] + c.start))

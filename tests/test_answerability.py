@@ -85,3 +85,10 @@ def test_a_question_about_a_name_the_library_lacks_is_refused(seed_library: Libr
     answer = seed_library.ask("What role does Samsung play in developing new materials?")
     assert answer.refused
     assert not seed_library.ask("What new materials does the plan want developed?").refused
+
+
+def test_the_refusal_threshold_setting_still_governs_the_hand_set_rule(seed_copy: Library) -> None:
+    question = "What is said about satellites?"
+    assert not seed_copy.ask(question).refused
+    strict = Library(seed_copy.settings.model_copy(update={"refusal_threshold": 3.0}))
+    assert strict.ask(question).refused
