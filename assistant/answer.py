@@ -60,6 +60,9 @@ class Answer:
     model: str | None = None  # the LLM asked, when one was
     error: str | None = None  # one line: why the written answer is not shown
     written: list[AnswerSentence] = field(default_factory=list)  # every written sentence in order, checked or not
+    # The scored sentences the answer or refusal was decided from (compose.Candidate: features, probability); not
+    # rendered, kept so the decision can be inspected and so scripts/train_answerability.py can learn from it.
+    candidates: list[Any] = field(default_factory=list, repr=False)
 
     @property
     def dropped(self) -> list[AnswerSentence]:

@@ -56,7 +56,7 @@ def compose_overview(composer: Composer, topic: str, found: SearchResult, questi
     best = composer.answerability(candidates)
     if composer.refuses(best):
         return Answer(asked, refused=True, nearest=hits[:top_k], hits=hits, answerability=best, topic=topic)
-    floor = max(composer.settings.refusal_threshold, best - POINT_MARGIN)
+    floor = max(composer.rule_threshold, best - POINT_MARGIN)
     chosen = [c for group in _best_per_section(candidates, hits).values() for c in group if c.score >= floor]
     chosen = sorted(chosen, key=lambda c: c.score, reverse=True)[:MAX_POINTS]
     chosen.sort(key=lambda c: (hits[c.rank].doc, hits[c.rank].chunk.metadata["start"] + c.start))

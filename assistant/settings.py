@@ -54,8 +54,13 @@ class Settings(BaseSettings):
     prf_weight: float = Field(0.5, ge=0, description="Weight of the feedback terms' BM25 score against the question's.")
     top_k: int = Field(5, ge=1, le=50, description="Passages shown as sources and scanned for answer sentences.")
     answer_sentences: int = Field(3, ge=1, le=20, description="Most sentences an extractive answer holds.")
-    refusal_threshold: float = Field(
-        0.6, ge=0, le=3, description="Below this answerability score the assistant says the documents do not answer."
+    refusal_threshold: float | None = Field(
+        None, ge=0, le=3, description="Below this answerability score the assistant says the documents do not "
+        "answer; unset: the learned model's own threshold (assistant/answerability.json)."
+    )
+    learned_answerability: bool = Field(
+        False, description="Pick the answer passage and decide refusal with the learned model "
+        "(assistant/answerability.json) instead of the hand-set rule."
     )
     max_upload_mb: int = Field(50, ge=1, le=2000, description="Largest file the page accepts for upload, in MB.")
     max_file_mb: int = Field(

@@ -67,7 +67,7 @@ class LangChainDefault:
             embedding_function=self.embedder,
             collection_metadata={"hnsw:space": "cosine"},
         )
-        self.composer = Composer(self.embedder, self._lexical(), self.settings)
+        self.composer = Composer(self.embedder, self._lexical(), self.settings, learned=False)
 
     def ingest(self, folder: Path) -> None:
         """Split and embed every file once; the folder is keyed on the corpus, so a second run reuses it."""

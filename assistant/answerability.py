@@ -1,0 +1,167 @@
+"""The learned pick and answerability: features of each candidate sentence, and a small logistic model over them.
+
+A candidate is a sentence of one of the top passages. Its features say how much of what the question is
+specifically about the sentence and its passage hold (the question's rarest terms, its numbers, its names), how
+close it is in meaning, and how retrieval ranked its passage. The model, trained by scripts/train_answerability.py
+on dev questions (docs/evaluation.md has its document-grouped cross-validated figures), gives each candidate the
+probability that its passage holds the answer: the best candidate is the pick, and its probability is the
+answerability the refusal is decided on.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from assistant.lexical import tokenize
+
+MODEL_FILE = Path(__file__).with_name("answerability.json")
+
+FEATURES = (
+    "similarity",  # scaled cosine of the sentence to the question
+    "coverage",  # IDF-weighted share of the question's terms in the sentence
+    "passage_coverage",  # the same over the passage, its title and section
+    "rare_sentence",  # share of the question's rarest terms in the sentence
+    "rare_passage",  # ... in the passage (with title and section)
+    "numbers_missing",  # share of the question's numbers and years absent from the passage
+    "names_missing",  # share of the question's names (capitalised words) absent from the passage
+    "title_match",  # IDF-weighted share of the question's terms in the title and section
+    "rank",  # the passage's place among the top passages, 0 first
+    "fused",  # the passage's fused retrieval score over the first passage's
+    "bm25",  # its BM25 score over the best BM25 score among the top passages
+    "byline",  # a name line answering a "who wrote" question
+    "dense",  # the passage's own cosine to the question (scaled as similarity), 0 when dense did not rank it
+    "passage_similarity",  # the best similarity among the passage's sentences
+    "answer_type",  # +1 the sentence holds the kind of value asked for (a number, a date), -1 not, 0 none asked
+)
+# The rarest terms of a question are what it is specifically about (a scheme, a place, a disease): the two of
+# highest IDF, or one for a question of one or two terms. Two: questions here hold 4-8 content terms, and a
+# near-miss usually differs from the library in one or two of them (evalsets/exec-orders-dev/README.md).
+RARE_TERMS = 2
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# Questions that ask for a quantity or a time, and what such an answer holds: "How many hours ...?" is answered by
+# "at least 1,700 hours", "When did the board start?" by "July 18, 2022". The commonest wrong picks on the
+# exec-orders dev set were sentences of the right topic without the value asked for.
+_ASKS_NUMBER = re.compile(r"\bhow (many|much|long|often|old|large|big|fast|far|high|low)\b|"
+                          r"\bwhat (share|percent(age)?|number|amount|size|rate|proportion)\b", re.IGNORECASE)
+_ASKS_DATE = re.compile(r"^\s*when\b|\b(when|by when)\b|\bwhat (date|day|year|month)\b|\bwhich (date|day|year)\b",
+                        re.IGNORECASE)
+_HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                         r"hundred|thousand|million|billion|half|percent|dozen)\b", re.IGNORECASE)
+_HAS_DATE = re.compile(r"\b(1[89]|20)\d\d\b|\b(January|February|March|April|May|June|July|August|September|"
+                       r"October|November|December)\b|\b\d+ (days?|weeks?|months?|years?)\b", re.IGNORECASE)
+# Words written with a capital that are no names: a question's first word and the usual question openers.
+_NOT_NAMES = frozenset({
+    "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "was", "were", "do", "does",
+    "did", "can", "could", "may", "might", "shall", "should", "will", "would", "has", "have", "had", "i", "the", "a",
+    "an", "in", "on", "of", "for", "to", "under",
+})
+
+
+@dataclass
+class QuestionTerms:
+    """What the candidates of one question are checked against, computed once per question."""
+
+    weights: dict[str, float]  # token -> IDF
+    rare: set[str]
+    numbers: set[str]
+    names: set[str]
+    asks: re.Pattern | None = None  # what an answering sentence holds (_HAS_NUMBER, _HAS_DATE), None: not typed
+
+    @classmethod
+    def of(cls, question: str, idf) -> QuestionTerms:
+        weights = {t: idf(t) for t in set(tokenize(question))}
+        by_rarity = sorted(weights, key=lambda t: weights[t], reverse=True)
+        rare = set(by_rarity[: RARE_TERMS if len(by_rarity) > 2 else 1])
+        numbers = {_plain_number(n) for n in _NUMBER.findall(question)}
+        words = re.findall(r"[A-Za-z][A-Za-z'\-]*", question)
+        names = {tok for w in words[1:] if w[0].isupper() and w.lower() not in _NOT_NAMES for tok in tokenize(w)}
+        asks = _HAS_DATE if _ASKS_DATE.search(question) else _HAS_NUMBER if _ASKS_NUMBER.search(question) else None
+        return cls(weights, rare, numbers, names - numbers, asks)
+
+    def answer_type(self, sentence: str) -> float:
+        if self.asks is None:
+            return 0.0
+        return 1.0 if self.asks.search(sentence) else -1.0
+
+    def coverage(self, tokens: set[str]) -> float:
+        total = sum(self.weights.values()) or 1.0
+        return sum(w for t, w in self.weights.items() if t in tokens) / total
+
+    def share(self, wanted: set[str], tokens: set[str]) -> float:
+        return len(wanted & tokens) / len(wanted) if wanted else 1.0
+
+
+def _plain_number(text: str) -> str:
+    """"3,000" and "3000" are one number; "1.5" keeps its point."""
+    return text.replace(",", "").rstrip(".")
+
+
+def numbers_in(text: str) -> set[str]:
+    return {_plain_number(n) for n in _NUMBER.findall(text)}
+
+
+@dataclass
+class Model:
+    """Standardised logistic regression: p = sigmoid(w . (x - mean) / scale + bias)."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray
+    bias: float
+    threshold: float  # refuse below this probability (chosen on the training folds, see the script)
+
+    def logit(self, x: np.ndarray) -> np.ndarray:
+        return ((x - self.mean) / self.scale) @ self.weights + self.bias
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.logit(x)))
+
+    def to_json(self, **extra) -> dict:
+        return {"features": list(FEATURES), "mean": self.mean.tolist(), "scale": self.scale.tolist(),
+                "weights": self.weights.tolist(), "bias": self.bias, "threshold": self.threshold, **extra}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Model:
+        if list(data["features"]) != list(FEATURES):
+            raise ValueError(f"{MODEL_FILE.name} was trained on other features; run scripts/train_answerability.py")
+        return cls(np.array(data["mean"]), np.array(data["scale"]), np.array(data["weights"]),
+                   float(data["bias"]), float(data["threshold"]))
+
+
+@lru_cache(maxsize=1)
+def load_model(path: Path = MODEL_FILE) -> Model | None:
+    """The committed model, or None when the file is absent (the composer then keeps its hand-set rule)."""
+    if not path.exists():
+        return None
+    return Model.from_json(json.loads(path.read_text()))
+
+
+def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int = 50) -> Model:
+    """L2-regularised logistic regression by Newton's method on standardised features (numpy only)."""
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
+    w = np.zeros(z.shape[1])
+    penalty = np.full(z.shape[1], l2)
+    penalty[-1] = 0.0  # the bias is not shrunk
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-(z @ w)))
+        grad = z.T @ (p - y) + penalty * w
+        hess = (z * (p * (1 - p))[:, None]).T @ z + np.diag(penalty) + 1e-9 * np.eye(len(w))
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if float(np.abs(step).max()) < 1e-8:
+            break
+    return Model(mean, scale, w[:-1], float(w[-1]), 0.5)
+
+
+def sigmoid(v: float) -> float:
+    return 1.0 / (1.0 + math.exp(-v))
