@@ -9,11 +9,17 @@ a reader learns that another process has changed the index.
 
 from __future__ import annotations
 
+import json
+import shutil
 import uuid
+from pathlib import Path
 from typing import Any
 
 from assistant.chroma import PAGE
 
+# The files of the layout before the catalog: read once to move their records into Chroma, then removed.
+OLD_MANIFEST = "manifest.json"
+OLD_CHUNKS = "chunks.json"
 # The state record's id: document names are paths relative to an ingested folder and never start with ":".
 STATE = ":index-state"
 # Records here are looked up by id, never by similarity; Chroma still wants a vector, so each gets this one.
@@ -56,3 +62,20 @@ class Catalog:
 
     def delete(self, name: str) -> None:
         self.records.delete(ids=[name])
+
+
+def adopt_json_layout(folder: Path, catalog: Catalog, layout_keys: tuple[str, ...]) -> None:
+    """Move an index of the JSON layout (manifest.json beside Chroma) into the catalog; its chunks and vectors are
+    in Chroma already. Nothing is lost if this is cut off: the JSON files go only after the catalog holds them."""
+    old = folder / OLD_MANIFEST
+    if not old.exists():
+        return
+    manifest = json.loads(old.read_text())
+    if not catalog.state():
+        for name, info in manifest.get("documents", {}).items():
+            catalog.put(name, {k: v for k, v in info.items() if k != "text"}, info.get("text", ""))
+        layout = {key: manifest[key] for key in layout_keys if key in manifest}
+        catalog.set_state(**layout, sentence_vectors=manifest.get("sentence_vectors", False))
+    for name in (OLD_MANIFEST, OLD_CHUNKS, "bm25_ids.json"):
+        (folder / name).unlink(missing_ok=True)
+    shutil.rmtree(folder / "bm25", ignore_errors=True)  # the old BM25; it is derived again from the chunks

@@ -11,26 +11,21 @@ others know to read it again. With ``sentence_vectors`` a second collection hold
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
-from assistant.catalog import Catalog
-from assistant.chroma import CHROMA_BATCH, PAGE, all_ids, chroma_client, query
+from assistant.catalog import Catalog, adopt_json_layout
+from assistant.chroma import CHROMA_BATCH, PAGE, chroma_client, query
 from assistant.errors import IndexMismatch, UnknownDocument
+from assistant.integrity import Integrity
 from assistant.lexical import LexicalIndex, Rebuilder
 from assistant.settings import Settings
 
-# The files of the layout before the catalog (0.x): read once to move their records into Chroma, then removed.
-OLD_MANIFEST = "manifest.json"
-OLD_CHUNKS = "chunks.json"
 # Present from a write's first change to Chroma until its commit: found on opening, it means a write of this
 # folder's process was cut off (Ctrl-C, kill -9, power loss) and the parts may disagree, so the index is checked
 # and repaired (what it left is invisible to readers meanwhile: see the module's docstring).
@@ -57,7 +52,7 @@ def sentence_id(chunk_id: str, start: int) -> str:
     return f"{chunk_id}:{start}"
 
 
-class Store:
+class Store(Integrity):
     """The index of one folder (or one Chroma server collection); other modules read it through its methods."""
 
     def __init__(self, settings: Settings, embedder: Embeddings, generation: int = 0, previous: Store | None = None,
@@ -75,7 +70,7 @@ class Store:
             settings.collection, metadata={"hnsw:space": "cosine", "embedder": embedder.name}
         )
         self.catalog = Catalog(self.client, settings.collection)
-        _move_old_layout(self.dir, self.catalog)
+        adopt_json_layout(self.dir, self.catalog, LAYOUT)
         self.state = self._check_layout(self.catalog.state())
         self.documents: dict[str, dict[str, Any]] = self.catalog.documents()
         self.chunks: dict[str, dict[str, Any]] = self._visible_chunks(previous)
@@ -283,61 +278,6 @@ class Store:
         got = self.sentences.get(ids=list(by_id), include=["embeddings"])
         return {by_id[sid]: np.asarray(vec, dtype=np.float32) for sid, vec in zip(got["ids"], got["embeddings"])}
 
-    # -- checking -------------------------------------------------------------------------------
-    def check(self, repair: bool = False) -> list[str]:
-        """Problems where the parts of the index disagree, one line each; with ``repair``, each is fixed.
-
-        The catalog says what the index holds. A document is wholly present or absent: one whose chunks or
-        sentences are incomplete is removed (re-ingesting it restores it: its record is gone), records of no
-        listed document (left by an interrupted write) are deleted, and BM25 is rebuilt when it does not hold
-        exactly the visible chunks.
-        """
-        self._rebuilder.wait()
-        self.adopt_lexical()
-        problems: list[str] = []
-        broken: set[str] = set()
-        for name, info in self.documents.items():
-            if info.get("chunks") != len(self.by_doc.get(name, ())):
-                problems.append(f"{name}: {len(self.by_doc.get(name, ()))} chunk records, the catalog says "
-                                f"{info.get('chunks')}")
-                broken.add(name)
-        orphans = set(all_ids(self.collection)) - set(self.chunks)
-        if orphans:
-            problems.append(f"{len(orphans)} chunk record(s) belong to no listed document")
-        sentence_orphans: list[str] = []
-        if self.sentences is not None:
-            owners = dict(zip(*all_ids(self.sentences, with_owner=True)))
-            sentence_orphans = [sid for sid, cid in owners.items() if cid not in self.chunks]
-            with_sentences = {self.chunks[cid]["metadata"]["doc"] for cid in owners.values() if cid in self.chunks}
-            for name in set(self.documents) - with_sentences:
-                if self.by_doc.get(name):
-                    problems.append(f"{name}: its sentence vectors are missing")
-                    broken.add(name)
-            if sentence_orphans:
-                problems.append(f"{len(sentence_orphans)} sentence vector(s) belong to no chunk record")
-        if sorted(self._lexical.ids) != sorted(self.chunks):
-            problems.append(f"BM25 holds {len(self._lexical.ids)} chunks, the records {len(self.chunks)}")
-        if repair and problems:
-            self._repair(broken, orphans, sentence_orphans)
-        return problems
-
-    def _repair(self, broken: set[str], orphans: set[str], sentence_orphans: list[str]) -> None:
-        self.begin_write()
-        for name in broken:
-            self.catalog.delete(name)
-            self.documents.pop(name, None)
-            ids = self.by_doc.pop(name, set())
-            for cid in ids:
-                self.chunks.pop(cid, None)
-            orphans |= ids
-            if self.sentences is not None:
-                self.sentences.delete(where={"doc": name})
-        for at in range(0, len(orphans), CHROMA_BATCH):
-            self.collection.delete(ids=sorted(orphans)[at : at + CHROMA_BATCH])
-        for at in range(0, len(sentence_orphans), CHROMA_BATCH):
-            self.sentences.delete(ids=sentence_orphans[at : at + CHROMA_BATCH])
-        self.commit()
-
     # -- writing ----------------------------------------------------------------------------------
     def begin_write(self) -> None:
         """Mark the index as being written until ``commit`` (see WRITING)."""
@@ -420,19 +360,3 @@ class Store:
         self._masks.clear()
         self._rebuild_lexical()
         (self.dir / WRITING).unlink(missing_ok=True)  # last: every part now agrees (BM25 is derived)
-
-def _move_old_layout(folder: Path, catalog: Catalog) -> None:
-    """Move an index of the JSON layout (manifest.json beside Chroma) into the catalog; its chunks and vectors are
-    in Chroma already. Nothing is lost if this is cut off: the JSON files go only after the catalog holds them."""
-    old = folder / OLD_MANIFEST
-    if not old.exists():
-        return
-    manifest = json.loads(old.read_text())
-    if not catalog.state():
-        for name, info in manifest.get("documents", {}).items():
-            catalog.put(name, {k: v for k, v in info.items() if k != "text"}, info.get("text", ""))
-        layout = {key: manifest[key] for key in LAYOUT if key in manifest}
-        catalog.set_state(**layout, sentence_vectors=manifest.get("sentence_vectors", False))
-    for name in (OLD_MANIFEST, OLD_CHUNKS, "bm25_ids.json"):
-        (folder / name).unlink(missing_ok=True)
-    shutil.rmtree(folder / "bm25", ignore_errors=True)  # the old BM25; it is derived again from the chunks
