@@ -1,21 +1,24 @@
-"""Many people at once against one page server on 127.0.0.1: real Chromium sessions (Playwright), one server.
+"""Many people at once against one page server on 127.0.0.1: real sessions, one server, on this machine.
 
-    .venv/bin/python benchmarks/load.py [--users 1,5,10,20] [--questions 3] [--hostile-users 10]
+    .venv/bin/python benchmarks/load.py [--users 1,5,10,20] [--questions 3] [--client protocol,browser]
+                                        [--hostile-users 10] [--hostile-seconds 60] [--skip-cold]
 
 1. **Cold start to first answer**: the server process is started, one browser (already open, as a user's is)
    loads the page as soon as it answers its health check and asks one question; the time runs from starting the
    server until the cited answer is visible. Measured for `make serve`'s launcher (assistant/page/startup.py,
    which loads the library as the server starts) and, as the baseline, plain `streamlit run app.py` (which loads
    it on the first visit).
-2. **N users at once** (one browser context each, all started together, against one `make serve` server): page
-   load (navigation until the question box is there) and time to answer (question sent until its cited answer is
-   visible, for each of the questions every user asks in turn), p50/p95, and errors (a step past --timeout, an
-   error or exception shown on the page). The 1-user round is the baseline of the others.
-3. **Hostile uploads**: --hostile-users - 1 users ask while one more uploads issue 11's probe files over and over
-   (HTML nested 100,000 levels deep, a DOCX that unpacks to 210 MB); their answer p50/p95 against the same users
-   asking with no upload, in the same run.
+2. **N users at once** against one `make serve` server, all started together, each asking --questions questions
+   one after another: page load (until the question box is there) and time to answer (question sent until its
+   cited answer is there), p50/p95, and errors (a step past --timeout, an error or exception on the page). Two
+   clients: `protocol` (benchmarks/page_client.py: Streamlit's websocket protocol, what the server does for a
+   tab; no rendering) and `browser` (one Chromium context per user: also the rendering, which on an office
+   network happens on each user's machine but here shares the server's 2 cores). The 1-user round is the
+   baseline of the others.
+3. **Hostile uploads**: --hostile-users - 1 protocol users ask, tab after tab, for --hostile-seconds while one
+   browser tab uploads issue 11's probe files over and over (HTML nested 100,000 levels deep, a DOCX that unpacks
+   to 210 MB), against the same round with that tab open and idle, in the same run.
 
-The browser runs on the same 2 cores as the server, so every figure includes the client's own rendering cost.
 The results go to --out as JSON; a Markdown table is printed. A benchmark, not a test: nothing fails on a slow
 machine. Needs Chromium at /usr/bin/chromium (`make chromium`).
 """
@@ -41,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # benchmarks.hostile, and the assistant package of this checkout
 
 from benchmarks.hostile import deep_html, docx_bomb  # noqa: E402
+from benchmarks.page_client import PageSession  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -200,16 +204,47 @@ async def asker(browser, url: str, user: int, questions: int, result: Round, sta
         await context.close()
 
 
-async def uploader(browser, url: str, files: list[Path], result: Round, start: asyncio.Event,  # noqa: ANN001
-                   done: asyncio.Event, timeout: float) -> None:
-    """Uploads the hostile files in turn until the askers are done; each upload until its refusal is shown."""
+async def protocol_asker(url: str, user: int, questions: int, result: Round, start: asyncio.Event,
+                         timeout: float, until: asyncio.Event | None = None) -> None:
+    """One user through Streamlit's protocol (benchmarks/page_client.py): the server's side of a browser tab.
+
+    Opens a tab and asks ``questions`` questions; with ``until``, opens a fresh tab and asks again until it is set
+    (a fresh tab, not a longer conversation: every turn is redrawn on each question, so answers would slow)."""
+    await start.wait()
+    while True:
+        session = PageSession(url)
+        try:
+            started = time.monotonic()
+            await asyncio.wait_for(session.load(), timeout)
+            result.page_loads.append(time.monotonic() - started)
+            for turn in range(questions):
+                started = time.monotonic()
+                await asyncio.wait_for(session.ask(QUESTIONS[(user + turn) % len(QUESTIONS)]), timeout)
+                result.answers.append(time.monotonic() - started)
+        except Exception as error:  # noqa: BLE001 - every failure is one counted error, the others go on
+            result.errors.append(f"user {user}: {type(error).__name__}: "
+                                 f"{(str(error).splitlines() or [''])[0][:200]}")
+        finally:
+            await session.close()
+        if until is None or until.is_set():
+            return
+
+
+async def uploader(browser, url: str, files: list[Path], result: Round, ready: asyncio.Event,  # noqa: ANN001
+                   done: asyncio.Event, seconds: float, timeout: float) -> None:
+    """A browser tab that uploads the hostile files in turn for ``seconds``, each until its refusal is shown, and
+    sets ``ready`` as its first upload starts; with no files it stays open and idle for as long (the same browser
+    cost in the round without uploads)."""
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(timeout * 1000)
     page = await context.new_page()
     try:
-        await start.wait()
         await open_page(page, url)
-        while not done.is_set():
+        ready.set()
+        end = time.monotonic() + seconds
+        if not files:
+            await asyncio.sleep(seconds)
+        while files and time.monotonic() < end:
             for path in files:
                 started = time.monotonic()
                 await page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(path)
@@ -219,21 +254,37 @@ async def uploader(browser, url: str, files: list[Path], result: Round, start: a
     except Exception as error:  # noqa: BLE001
         result.errors.append(f"uploader: {type(error).__name__}: {str(error).splitlines()[0][:200]}")
     finally:
+        ready.set()
+        done.set()
         await context.close()
 
 
 async def run_round(browser, url: str, name: str, users: int, questions: int, timeout: float,  # noqa: ANN001
-                    hostile: list[Path] | None = None) -> Round:
-    result = Round(name, users)
+                    client: str) -> Round:
+    """``users`` askers at once, each asking ``questions`` questions in one tab."""
+    result = Round(f"{name} ({client})", users)
     before = os.getloadavg()[0]
-    start, done = asyncio.Event(), asyncio.Event()
-    askers = [asyncio.create_task(asker(browser, url, u, questions, result, start, timeout)) for u in range(users)]
-    extra = [asyncio.create_task(uploader(browser, url, hostile, result, start, done, timeout))] if hostile else []
+    start = asyncio.Event()
+    askers = [asyncio.create_task(asker(browser, url, u, questions, result, start, timeout) if client == "browser"
+                                  else protocol_asker(url, u, questions, result, start, timeout))
+              for u in range(users)]
     await asyncio.sleep(1)  # the contexts are created before the clock matters; then everyone starts at once
     start.set()
     await asyncio.gather(*askers)
-    done.set()
-    await asyncio.gather(*extra)
+    result.load_average = (before, os.getloadavg()[0])
+    return result
+
+
+async def hostile_round(browser, url: str, name: str, users: int, questions: int, timeout: float,  # noqa: ANN001
+                        files: list[Path], seconds: float) -> Round:
+    """``users`` protocol askers ask, tab after tab, while one browser tab uploads ``files`` (or idles) for
+    ``seconds``; they start when its first upload starts."""
+    result = Round(name, users)
+    before = os.getloadavg()[0]
+    ready, done = asyncio.Event(), asyncio.Event()
+    upload = asyncio.create_task(uploader(browser, url, files, result, ready, done, seconds, timeout))
+    await asyncio.gather(*(protocol_asker(url, u, questions, result, ready, timeout, done) for u in range(users)))
+    await upload
     result.load_average = (before, os.getloadavg()[0])
     return result
 
@@ -282,16 +333,17 @@ async def main_async(args: argparse.Namespace, folder: Path) -> dict:
             server.start(args.timeout)
             try:
                 server.wait_warm(args.timeout)
-                for users in args.users:
-                    result = await run_round(browser, server.url, f"{users} users", users, args.questions,
-                                             args.timeout)
-                    out["rounds"].append(asdict(result) | {"summary": result.summary()})
-                    print(json.dumps(result.summary()), flush=True)
-                if args.hostile_users:
-                    askers = args.hostile_users - 1
-                    for name, files in (("asking, no upload", None), ("asking, hostile uploads", hostile)):
-                        result = await run_round(browser, server.url, name, askers, args.questions, args.timeout,
-                                                 files)
+                for client in args.client:
+                    for users in args.users:
+                        result = await run_round(browser, server.url, f"{users} users", users, args.questions,
+                                                 args.timeout, client)
+                        out["rounds"].append(asdict(result) | {"summary": result.summary()})
+                        print(json.dumps(result.summary()), flush=True)
+                askers = args.hostile_users - 1
+                for name, files in (("asking, idle tab", []), ("asking, tab uploading hostile files", hostile)):
+                    if askers > 0:
+                        result = await hostile_round(browser, server.url, name, askers, args.questions,
+                                                     args.timeout, files, args.hostile_seconds)
                         out["rounds"].append(asdict(result) | {"summary": result.summary()})
                         print(json.dumps(result.summary()), flush=True)
             finally:
@@ -325,6 +377,10 @@ def main() -> None:
     parser.add_argument("--users", type=lambda s: [int(n) for n in s.split(",")], default=[1, 5, 10, 20])
     parser.add_argument("--questions", type=int, default=3, help="questions each user asks, one after another")
     parser.add_argument("--hostile-users", type=int, default=10, help="0: skip the hostile-upload rounds")
+    parser.add_argument("--client", type=lambda s: s.split(","), default=["protocol", "browser"],
+                        help="protocol (Streamlit's websocket, no rendering) and/or browser (Chromium contexts)")
+    parser.add_argument("--hostile-seconds", type=float, default=60,
+                        help="how long the hostile rounds ask (and upload, or idle)")
     parser.add_argument("--skip-cold", action="store_true")
     parser.add_argument("--timeout", type=float, default=120, help="seconds one step may take before an error")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "load.json")
