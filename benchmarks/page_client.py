@@ -9,6 +9,7 @@ draws is not measured here (benchmarks/load.py --client browser measures it with
 
 from __future__ import annotations
 
+import asyncio
 import urllib.request
 
 import websockets
@@ -36,8 +37,7 @@ class PageSession:
 
     async def load(self) -> None:
         """The page's HTML, the websocket, and the first script run up to the question box."""
-        with urllib.request.urlopen(self.url, timeout=30) as response:  # noqa: S310 - loopback http only
-            response.read()
+        await asyncio.to_thread(self._fetch_html)  # in a thread: the other users' sessions share this event loop
         address = self.url.replace("http://", "ws://") + "/_stcore/stream"
         self.socket = await websockets.connect(address, subprotocols=["streamlit"], max_size=None)
         message = BackMsg()
@@ -45,6 +45,10 @@ class PageSession:
         await self._run(message)
         if not self.chat_id:
             raise PageError("the page has no question box")
+
+    def _fetch_html(self) -> None:
+        with urllib.request.urlopen(self.url, timeout=30) as response:  # noqa: S310 - loopback http only
+            response.read()
 
     async def ask(self, question: str) -> None:
         """Sends the question as the chat box does; returns once its answer's [1] has arrived and the run ended."""
