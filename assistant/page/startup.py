@@ -6,7 +6,8 @@ is `streamlit run app.py ...` (the same flags) plus a thread that loads the Libr
 model, by answering one question) as soon as the server has read its configuration. Streamlit runs app.py only
 when a browser connects, so without this the first visitor waited for it: 15–19 s cold start to first answer in
 issue 11's probe, most of it importing sentence-transformers (`python -X importtime`) and loading MiniLM.
-`make serve` uses it; plain `streamlit run app.py` still works and loads on the first visit.
+It also turns Streamlit's source-file watcher off (SERVING_FLAGS): a served page does not reload on edits.
+`make serve` uses it; plain `streamlit run app.py` still works, loads on the first visit and watches its files.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ APP = Path(__file__).resolve().parents[2] / "app.py"
 # How long the warm-up waits for Streamlit to start its runtime (which reads the flags and secrets the Library's
 # settings depend on). The server is up within ~1 s here; a server that is not up after this failed to start.
 RUNTIME_WAIT_S = 120.0
+# A served page does not reload itself when its source changes. Streamlit's file watcher otherwise scans every
+# loaded module for each new session: with it, 5 sessions opened at once each waited 11.4 s and 16.7 s for the page
+# (two runs), without it 6.5 s and 3.5 s (protocol client of benchmarks/page_client.py, load average 21-35).
+SERVING_FLAGS = ["--server.fileWatcherType", "none"]
 WARM_QUESTION = "warm-up"  # any text: one search loads the embedding model and the BM25 and Chroma readers
 log = logging.getLogger("assistant.page")
 
@@ -82,7 +87,8 @@ def main(argv: list[str] | None = None) -> None:
     from streamlit.web import cli
 
     threading.Thread(target=warm_up, name="assistant-warm-up", daemon=True).start()
-    cli.main(["run", str(APP), *(sys.argv[1:] if argv is None else argv)], prog_name="streamlit")
+    args = sys.argv[1:] if argv is None else argv
+    cli.main(["run", str(APP), *SERVING_FLAGS, *args], prog_name="streamlit")  # the caller's flags come last and win
 
 
 if __name__ == "__main__":
