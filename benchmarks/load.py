@@ -247,7 +247,7 @@ async def uploader(browser, url: str, files: list[Path], result: Round, ready: a
         while files and time.monotonic() < end:
             for path in files:
                 started = time.monotonic()
-                await page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(path)
+                await page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(path)
                 notice = page.locator('[data-testid="stSidebar"] [data-testid="stAlertContentError"]')
                 await notice.filter(has_text=re.compile(re.escape(path.stem))).first.wait_for(state="visible")
                 result.uploads.append(time.monotonic() - started)
@@ -329,7 +329,7 @@ async def main_async(args: argparse.Namespace, folder: Path) -> dict:
                 for launcher in ("streamlit", "startup"):
                     out["cold_start"].append(await cold_start(browser, launcher, index, folder, args.timeout))
                     print(json.dumps(out["cold_start"][-1]), flush=True)
-            server = Server("startup", index, folder / "server.log")
+            server = Server("startup", index, args.out.with_suffix(".server.log"))  # kept: errors are explained there
             server.start(args.timeout)
             try:
                 server.wait_warm(args.timeout)
@@ -385,9 +385,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120, help="seconds one step may take before an error")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "load.json")
     args = parser.parse_args()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="load-bench-") as folder:
         out = asyncio.run(main_async(args, Path(folder)))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(out, indent=1))
     print(table(out))
     for item in out["rounds"]:
