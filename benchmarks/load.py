@@ -246,11 +246,16 @@ async def uploader(browser, url: str, files: list[Path], result: Round, ready: a
             await asyncio.sleep(seconds)
         while files and time.monotonic() < end:
             for path in files:
+                # app.py draws a fresh uploader (key upload-<round+1>) once an upload has been handled
+                box = page.locator('[class*="st-key-upload-"]').last
+                round_ = int(re.search(r"st-key-upload-(\d+)", await box.get_attribute("class")).group(1))
                 started = time.monotonic()
-                await page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(path)
-                notice = page.locator('[data-testid="stSidebar"] [data-testid="stAlertContentError"]')
-                await notice.filter(has_text=re.compile(re.escape(path.stem))).first.wait_for(state="visible")
+                await box.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(path)
+                await page.locator(f'.st-key-upload-{round_ + 1}').wait_for(state="visible")
                 result.uploads.append(time.monotonic() - started)
+                notice = page.locator('[data-testid="stSidebar"] [data-testid="stAlertContentError"]')
+                if not await notice.count():
+                    result.errors.append(f"uploader: {path.name} was not refused")
     except Exception as error:  # noqa: BLE001
         result.errors.append(f"uploader: {type(error).__name__}: {str(error).splitlines()[0][:200]}")
     finally:
