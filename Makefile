@@ -29,8 +29,9 @@ $(INDEX)/.seeded: $(STAMP) $(wildcard seeds/*)
 
 run: $(INDEX)/.seeded serve
 
+# Streamlit with the document library loaded as the server starts, not on the first visit (assistant/page/startup.py).
 serve: $(STAMP)
-	ASSISTANT_INDEX_DIR=$(INDEX) $(BIN)/streamlit run app.py $(STREAMLIT_FLAGS)
+	ASSISTANT_INDEX_DIR=$(INDEX) $(BIN)/python -m assistant.page.startup $(STREAMLIT_FLAGS)
 
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)

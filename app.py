@@ -7,7 +7,6 @@ through assistant.view.md_escape or a helper built on it.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterator
 
@@ -16,35 +15,17 @@ import streamlit as st
 from assistant import conversation
 from assistant.conversation import Turn
 from assistant.errors import AssistantError
-from assistant.library import Library
 from assistant.llm import model_name as llm_name
 from assistant.page import access, failures, uploads, view
 from assistant.page.export import conversation_markdown
 from assistant.page.feedback import FeedbackRecord, FeedbackStore, rating_name
+from assistant.page.startup import load_library  # shared with the start-up warm-up (make serve)
 from assistant.retrieval import Hit
 from assistant.settings import get_settings
 from assistant.users import ANONYMOUS, User, UsersFile, oidc_user
 from assistant.write import Writing
 
 st.set_page_config(page_title="Policy Q&A", page_icon="📜", layout="wide")
-
-
-@st.cache_resource(show_spinner="Loading the document library…")
-def load_library(index_dir: str) -> Library:
-    """One Library per index for all sessions: loading the model and the index takes seconds. An upload or a
-    deletion returns without waiting for BM25's rebuild, which runs beside the questions (see lexical.Rebuilder)."""
-    return Library(get_settings(index_dir=index_dir, **secret_llm_key()), background_bm25=True)
-
-
-def secret_llm_key() -> dict:
-    """ASSISTANT_LLM_API_KEY from Streamlit secrets when the environment does not set it (never shown)."""
-    if os.environ.get("ASSISTANT_LLM_API_KEY"):
-        return {}
-    try:
-        key = st.secrets.get("ASSISTANT_LLM_API_KEY")
-    except Exception:  # noqa: BLE001 - no secrets file is the usual case
-        return {}
-    return {"llm_api_key": key} if key else {}
 
 
 @st.cache_resource
