@@ -10,6 +10,7 @@ Vectors are never made up: a text not in the cache is embedded by the real model
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -108,6 +109,7 @@ class CachedEmbedder(Embedder):
         self.rows: dict[str, tuple[int, int]] = {}
         self.blocks: list[np.ndarray] = []
         self.misses = 0  # texts the model embedded
+        self.model_seconds = 0.0  # time spent in the model, within whatever called this embedder
         self.hits = 0
         if folder:
             folder.mkdir(parents=True, exist_ok=True)
@@ -125,7 +127,9 @@ class CachedEmbedder(Embedder):
     def _encode(self, texts: list[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self.rows))
         if missing:
+            start = time.perf_counter()
             vectors = self.inner.encode(missing)
+            self.model_seconds += time.perf_counter() - start
             if self.folder:
                 stem = self.folder / f"{len(self.blocks):06d}"
                 stem.with_suffix(".json").write_text(json.dumps(missing, ensure_ascii=False))
