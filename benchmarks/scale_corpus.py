@@ -10,11 +10,14 @@ Vectors are never made up: a text not in the cache is embedded by the real model
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 from langchain_core.documents import Document
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's assistant, run as a script
 
 from assistant.chunking import sentence_spans, split_document
 from assistant.documents import iter_files, load_document
@@ -145,3 +148,27 @@ class CachedEmbedder(Embedder):
 
     def _encode_query(self, text: str) -> np.ndarray:
         return self.inner.encode_query(text)
+
+
+def main() -> None:
+    """Print the real corpus per source: chunks, sentences, and sentences that are the whole of their chunk."""
+    from collections import Counter
+
+    counts: dict[str, Counter] = {}
+    for doc in real_documents():
+        row = counts.setdefault(doc.metadata["doc"].split("/")[0], Counter())
+        for chunk in split_document(doc, 1500):  # the default chunk size
+            text = chunk.page_content
+            spans = sentence_spans(text)
+            row["chunks"] += 1
+            row["sentences"] += len(spans)
+            row["sentence_chars"] += sum(b - a for a, b in spans)
+            whole = [b - a for a, b in spans if text[a:b].strip() == text.strip()]
+            row["whole_chunk_sentences"] += len(whole)
+            row["whole_chunk_sentence_chars"] += sum(whole)
+    counts["all"] = sum(counts.values(), Counter())
+    print(json.dumps(counts, indent=2))
+
+
+if __name__ == "__main__":
+    main()
