@@ -10,7 +10,7 @@ import numpy as np
 from assistant.embeddings import get_embedder
 from assistant.library import Library
 from benchmarks.scale_corpus import CachedEmbedder
-from tests.conftest import SEEDS, SEED_DOC, make_settings
+from tests.conftest import SEED_DOC, SEEDS, make_settings
 
 
 def test_cached_vectors_build_the_same_library(tmp_path: Path) -> None:
