@@ -27,7 +27,7 @@ from assistant.answer import Answer
 from assistant.chunking import sentence_spans, split_document
 from assistant.compose import Composer
 from assistant.documents import iter_files, load_document, read_file
-from assistant.embeddings import get_embedder
+from assistant.embeddings import Embedder, get_embedder
 from assistant.errors import BadDocument
 from assistant.locks import ReadWriteLock, file_lock
 from assistant.overview import HITS as OVERVIEW_HITS
@@ -77,9 +77,11 @@ def embedding_text(chunk: Document, with_context: bool) -> str:
 
 
 class Library:
-    def __init__(self, settings: Settings | None = None, llm: BaseChatModel | None = None, *,
-                 background_bm25: bool = False) -> None:
+    def __init__(self, settings: Settings | None = None, llm: BaseChatModel | None = None,
+                 embedder: Embedder | None = None, *, background_bm25: bool = False) -> None:
         """``llm``: the chat model that writes answers; default: the one ``ASSISTANT_LLM_URL`` points at, if any.
+        ``embedder``: the embedder to use instead of ``settings.embedder``'s (e.g. one serving vectors already
+        computed by the same model, as benchmarks/scale.py does); its ``name`` is what the index records.
         ``background_bm25``: after a write, rebuild BM25 in a thread while questions go on (a long-running page);
         by default the write includes it, so a command's index is whole when it exits."""
         self.settings = settings or get_settings()
@@ -88,7 +90,7 @@ class Library:
 
             llm = chat_model(self.settings)
         self.llm = llm
-        self.embedder = get_embedder(self.settings.embedder)  # the model itself loads on first use
+        self.embedder = embedder or get_embedder(self.settings.embedder)  # the model itself loads on first use
         self._lock = ReadWriteLock()
         self._write_depth = 0  # how deep the writing thread is in _writing (the file lock is taken once)
         self._background_bm25 = background_bm25
