@@ -4,8 +4,8 @@ embedded, with title and section) and its sentences, keyed by text, so the bench
 
     .venv/bin/python benchmarks/scale_seed.py INDEX_DIR VECTOR_FOLDER
 
-A one-off speed-up, not part of the benchmark: it reads the index's files and Chroma collections as laid out at
-commit 1ea89b3 (chunks.json, collections "policies" and "policies-sentences"), read-only, from a copy. Texts the
+A one-off speed-up, not part of the benchmark: it reads the Chroma collections "policies" (chunk texts, metadata and
+vectors) and "policies-sentences" of the index, read-only, from a copy. Texts the
 current code would not embed the same way simply never match and are embedded by the model in the benchmark.
 """
 
@@ -30,12 +30,12 @@ from assistant.chunking import sentence_spans  # noqa: E402
 from assistant.library import embedding_text  # noqa: E402
 
 
-def read_all(collection) -> dict[str, tuple[dict, np.ndarray]]:  # noqa: ANN001
+def read_all(collection) -> dict[str, tuple[str, dict, np.ndarray]]:  # noqa: ANN001
     out = {}
     for offset in range(0, collection.count(), PAGE):
-        got = collection.get(include=["metadatas", "embeddings"], limit=PAGE, offset=offset)
-        out.update({i: (m, np.asarray(e, dtype=np.float32)) for i, m, e in zip(got["ids"], got["metadatas"],
-                                                                                   got["embeddings"])})
+        got = collection.get(include=["documents", "metadatas", "embeddings"], limit=PAGE, offset=offset)
+        out.update({i: (d, m, np.asarray(e, dtype=np.float32))
+                    for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])})
     return out
 
 
@@ -48,19 +48,17 @@ def main() -> None:
                                            settings=ChromaSettings(anonymized_telemetry=False))
         chunks_vec = read_all(client.get_collection("policies"))
         sentences_vec = read_all(client.get_collection("policies-sentences"))
-    records = json.loads((index / "chunks.json").read_text())
     texts: dict[str, np.ndarray] = {}
-    for cid, record in records.items():
-        if cid in chunks_vec:
-            texts[embedding_text(Document(record["text"], metadata=record["metadata"]), True)] = chunks_vec[cid][1]
-        for a, b in sentence_spans(record["text"]):
+    for cid, (text, metadata, vector) in chunks_vec.items():
+        texts[embedding_text(Document(text, metadata=metadata), True)] = vector
+        for a, b in sentence_spans(text):
             found = sentences_vec.get(f"{cid}:{a}")
             if found is not None:
-                texts[record["text"][a:b]] = found[1]
+                texts[text[a:b]] = found[2]
     stem = folder / "seed"
     stem.with_suffix(".json").write_text(json.dumps(list(texts), ensure_ascii=False))
     np.save(stem.with_suffix(".npy"), np.stack(list(texts.values())))
-    print(f"{len(texts)} texts from {len(records)} chunks, {len(sentences_vec)} sentence vectors of {index}")
+    print(f"{len(texts)} texts from {len(chunks_vec)} chunks, {len(sentences_vec)} sentence vectors of {index}")
 
 
 if __name__ == "__main__":
