@@ -8,11 +8,11 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from benchmarks.page_server import healthy  # the same health check the load benchmark polls
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,14 +34,6 @@ def ensure_chromium() -> str | None:
 def serve_command(port: int, index_dir: Path) -> list[str]:
     """`make serve`; the tests already run inside the venv, so -o keeps make from reinstalling it."""
     return ["make", "-o", str(STAMP.relative_to(ROOT)), "serve", f"PORT={port}", f"INDEX={index_dir}"]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def streamlit_command(port: int, *flags: str) -> list[str]:
@@ -66,7 +58,7 @@ def serve(index_dir: Path, log_path: Path, timeout: float = 120, *, port: int | 
                                    stderr=subprocess.STDOUT, start_new_session=True, env=environment)
         try:
             deadline = time.monotonic() + timeout
-            while not _healthy(url):
+            while not healthy(url):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the server did not start; see {log_path}")
                 time.sleep(0.5)
