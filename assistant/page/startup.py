@@ -6,7 +6,8 @@ is `streamlit run app.py ...` (the same flags) plus a thread that loads the Libr
 model, by answering one question) as soon as the server has read its configuration. Streamlit runs app.py only
 when a browser connects, so without this the first visitor waited for it: 15–19 s cold start to first answer in
 issue 11's probe, most of it importing sentence-transformers (`python -X importtime`) and loading MiniLM.
-It also turns Streamlit's source-file watcher off (SERVING_FLAGS): a served page does not reload on edits.
+It also turns Streamlit's source-file watcher and its forced garbage collection after every rerun off
+(SERVING_FLAGS): a served page does not reload on edits, and answers without a full collection each time.
 `make serve` uses it; plain `streamlit run app.py` still works, loads on the first visit and watches its files.
 """
 
@@ -32,7 +33,12 @@ RUNTIME_WAIT_S = 120.0
 # A served page does not reload itself when its source changes. Streamlit's file watcher otherwise scans every
 # loaded module for each new session: with it, 5 sessions opened at once each waited 11.4 s and 16.7 s for the page
 # (two runs), without it 6.5 s and 3.5 s (protocol client of benchmarks/page_client.py, load average 21-35).
-SERVING_FLAGS = ["--server.fileWatcherType", "none"]
+# Nor does it force a full garbage collection after every rerun (Streamlit's runner.postScriptGC, on by default):
+# gc.collect(2) walks every object of the process, which holds the index, for each question of each session; it was
+# 20 % of the server's busy samples with 10 sessions asking (py-spy). 20 sessions x 3 questions, protocol client,
+# load average ~8, two rounds each: answer p95 4.58 / 5.91 s with it, 0.90 / 0.85 s without; page load p95
+# 5.26 / 3.95 s against 2.16 / 1.60 s (docs/benchmarks.md). Python's own generational collection still runs.
+SERVING_FLAGS = ["--server.fileWatcherType", "none", "--runner.postScriptGC", "false"]
 WARM_QUESTION = "warm-up"  # any text: one search loads the embedding model and the BM25 and Chroma readers
 log = logging.getLogger("assistant.page")
 
