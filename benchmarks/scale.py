@@ -124,6 +124,9 @@ def main() -> None:
     parser.add_argument("--cached-only", action="store_true",
                         help="real texts: only documents whose vectors are all in --vectors (no model work)")
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--resume", action="store_true",
+                        help="the build of --index was stopped: add the rest (documents already in it are skipped by "
+                             "their content hash); the build row then times only what this run added")
     parser.add_argument("--add-only", action="store_true", help="over a built index: only add and remove the document")
     parser.add_argument("--background-bm25", action="store_true",
                         help="as the page does: a write returns before BM25 is rebuilt (timed apart: caught_up)")
@@ -141,7 +144,9 @@ def main() -> None:
                     "vectors_cached_before": len(cache.rows)}
     built = args.index.exists()
     lib = Library(settings, embedder=cache, background_bm25=args.background_bm25)
-    if not built:
+    if args.resume:
+        result["resumed_with_chunks"] = lib.counts()["records"]
+    if not built or args.resume:
         model.encode(["warm-up"] * 65)  # load the model and its large-batch path before the clock starts
         seconds, report = timed(lib.add_documents, docs)
         result["build"] = {"seconds": round(seconds, 1), "chunks": report.chunks_added,
