@@ -22,7 +22,7 @@ from assistant.page.feedback import FeedbackRecord, FeedbackStore, rating_name
 from assistant.page.startup import load_library  # shared with the start-up warm-up (make serve)
 from assistant.retrieval import Hit
 from assistant.settings import get_settings
-from assistant.users import ANONYMOUS, User, UsersFile, oidc_user
+from assistant.users import ANONYMOUS, SIGN_INS, User, UsersFile, oidc_user
 from assistant.write import Writing
 
 st.set_page_config(page_title="Policy Q&A", page_icon="📜", layout="wide")
@@ -83,9 +83,10 @@ def draw_sign_in() -> None:
         name = st.text_input("User name")
         password = st.text_input("Password", type="password")
         if st.form_submit_button("Sign in", type="primary"):
-            user = read_users(lambda users: users.verify(name.strip(), password))
+            verify = lambda: read_users(lambda users: users.verify(name.strip(), password))  # noqa: E731
+            user, refusal = SIGN_INS.attempt(name.strip(), verify)
             if user is None:
-                st.error("Unknown user name or wrong password.")
+                st.error(refusal)
             else:
                 state.user, state.turns = user, []  # a fresh conversation for whoever signs in
                 st.rerun()

@@ -8,8 +8,12 @@ never sees half a file; created readable by its owner only.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +29,12 @@ NAME = re.compile(r"^[\w.@-]{1,64}$")
 # bcrypt ignores what follows the 72nd byte: a longer password would be accepted by its first 72 bytes alone.
 MAX_PASSWORD_BYTES = 72
 MIN_PASSWORD_CHARS = 8
+# Guessing passwords through the sign-in form: after this many failed sign-ins for one name within the window, that
+# name is refused until the oldest failure is older than the window, even with the right password. 5 in 15 minutes
+# leaves a person who mistypes room to retry and an attacker 480 guesses a day per name; bcrypt's cost alone
+# (~0.2 s a check) would allow hundreds of thousands.
+MAX_FAILED_SIGN_INS = 5
+SIGN_IN_WINDOW_S = 15 * 60
 
 
 @dataclass(frozen=True)
@@ -113,3 +123,33 @@ def oidc_user(email: str | None, name: str | None, editors: str) -> User:
     listed = {e.strip().lower() for e in editors.split(",") if e.strip()}
     shown = email or name or "unknown"
     return User(shown, EDITOR if email and email.lower() in listed else READER, "oidc")
+
+
+class SignInLimit:
+    """Failed sign-ins per name, held by the server process for all its sessions (each runs in its own thread).
+    An unknown name is counted like a known one, so the limit does not tell which names exist."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.failures: dict[str, list[float]] = {}
+        self.lock = threading.Lock()
+
+    def attempt(self, name: str, verify: Callable[[], User | None]) -> tuple[User | None, str]:
+        """The user ``verify`` finds, or None and the message to show."""
+        with self.lock:
+            now = self.clock()
+            recent = [t for t in self.failures.get(name, []) if now - t < SIGN_IN_WINDOW_S]
+            self.failures[name] = recent
+            if len(recent) >= MAX_FAILED_SIGN_INS:
+                minutes = math.ceil((recent[0] + SIGN_IN_WINDOW_S - now) / 60)
+                return None, f"Too many failed sign-ins for this name: try again in {minutes} min."
+        user = verify()
+        with self.lock:
+            if user is None:
+                self.failures.setdefault(name, []).append(self.clock())
+                return None, "Unknown user name or wrong password."
+            self.failures.pop(name, None)
+        return user, ""
+
+
+SIGN_INS = SignInLimit()  # the page's: one per server process (several servers each count their own)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.users import EDITOR, READER, UsersFile, oidc_user
+from assistant.users import EDITOR, MAX_FAILED_SIGN_INS, READER, SIGN_IN_WINDOW_S, SignInLimit, UsersFile, oidc_user
 
 
 def users(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, index: Path, *args: str,
@@ -50,3 +50,22 @@ def test_oidc_role_comes_from_the_editors_setting() -> None:
     assert oidc_user("Eve@Office.example", "Eve", "eve@office.example, ann@office.example").role == EDITOR
     assert oidc_user("rita@office.example", "Rita", "eve@office.example").role == READER
     assert oidc_user(None, "Rita", "").name == "Rita"
+
+
+def test_repeated_failed_sign_ins_lock_the_name_for_a_while(tmp_path: Path) -> None:
+    users = UsersFile(tmp_path / "users.json")
+    users.add("ann", READER, "correct horse")
+    now = [1000.0]
+    limit = SignInLimit(clock=lambda: now[0])
+    right = lambda: users.verify("ann", "correct horse")  # noqa: E731
+    wrong = lambda: users.verify("ann", "guess")  # noqa: E731
+    for _ in range(MAX_FAILED_SIGN_INS):
+        assert limit.attempt("ann", wrong) == (None, "Unknown user name or wrong password.")
+    user, message = limit.attempt("ann", right)  # the right password no longer helps
+    assert user is None and message == "Too many failed sign-ins for this name: try again in 15 min."
+    assert limit.attempt("bob", lambda: None)[1].startswith("Unknown")  # another name is not affected
+    now[0] += SIGN_IN_WINDOW_S
+    user, message = limit.attempt("ann", right)
+    assert user is not None and user.name == "ann" and message == ""
+    limit.attempt("ann", wrong)  # a success cleared the count: one failure is not a lock
+    assert limit.attempt("ann", right)[0] is not None
