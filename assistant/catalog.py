@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from assistant.chroma import PAGE
+from assistant.chroma import CHROMA_BATCH, PAGE
 
 # The files of the layout before the catalog: read once to move their records into Chroma, then removed.
 OLD_MANIFEST = "manifest.json"
@@ -58,7 +58,19 @@ class Catalog:
         return got["documents"][0] if got["ids"] else None
 
     def put(self, name: str, info: dict[str, Any], text: str) -> None:
-        self.records.upsert(ids=[name], embeddings=[_NO_VECTOR], metadatas=[info], documents=[text])
+        self.put_many({name: info}, [text])
+
+    def put_many(self, records: dict[str, dict[str, Any]], texts: list[str]) -> None:
+        """Write these documents' records (``texts`` in the same order), in batches Chroma accepts."""
+        names = list(records)
+        for at in range(0, len(names), CHROMA_BATCH):
+            batch = names[at : at + CHROMA_BATCH]
+            self.records.upsert(
+                ids=batch,
+                embeddings=[_NO_VECTOR] * len(batch),
+                metadatas=[records[n] for n in batch],
+                documents=texts[at : at + CHROMA_BATCH],
+            )
 
     def delete(self, name: str) -> None:
         self.records.delete(ids=[name])

@@ -259,17 +259,18 @@ class Library:
         texts = [embedding_text(c, self.settings.embed_context) for _, chunks in pending for c in chunks]
         vectors = self.embedder.encode(texts)
         sentences = self._sentences([c for _, chunks in pending for c in chunks])
-        at = 0
+        at, items = 0, []
         for doc, chunks in pending:
             name = doc.metadata["doc"]
             before = set(self._store.chunk_ids(name))
             mine = [s for c in chunks for s in sentences.get(c.metadata["chunk_id"], [])]
-            self._store.replace_document(doc, chunks, vectors[at : at + len(chunks)], mine)
+            items.append((doc, chunks, vectors[at : at + len(chunks)], mine))
             at += len(chunks)
             after = {c.metadata["chunk_id"] for c in chunks}
             report.added.append(name)
             report.chunks_added += len(after - before)
             report.chunks_removed += len(before - after)
+        self._store.replace_documents(items)
 
     def _sentences(self, chunks: list[Document]) -> dict[str, list[Sentence]]:
         """Every sentence of the chunks embedded on its own (with ``sentence_vectors``), by chunk id."""

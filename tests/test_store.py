@@ -71,9 +71,9 @@ def memos(tmp_path: Path) -> Path:
     ("step", "when"),
     [
         ("Store.begin_write", 1),  # before any vector is written
-        ("Store.replace_document", 2),  # during the Chroma writes: two documents of four written
-        ("Store.replace_document", 4),  # after every Chroma write, before the commit saves the files
-        ("Catalog.put", 1),  # during the Chroma writes: the first document visible, the others not yet
+        ("Store._add_sentences", 1),  # during the Chroma writes: sentence vectors in, no chunk or record yet
+        ("Store.replace_documents", 1),  # after every Chroma write, before the commit saves the files
+        ("Catalog.put_many", 1),  # the records written, the replaced chunks not yet deleted
         ("Catalog.set_state", 1),  # during the commit: the new state recorded, its BM25 not saved
     ],
 )
