@@ -9,9 +9,11 @@ import os
 from typing import Any
 
 import chromadb
+import chromadb.errors
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
 
+from assistant.errors import IndexUnreadable
 from assistant.settings import Settings
 
 # Chroma refuses batches above its max_batch_size (~5,000 on SQLite); a long document has more sentences than that.
@@ -51,11 +53,23 @@ def all_ids(collection: Any, with_owner: bool = False) -> Any:
 
 def query(collection: Any, query_vec: np.ndarray, n: int, docs: list[str] | None, include: list[str]) -> dict:
     """The n nearest records (of ``docs`` when given) of one collection, as flat lists."""
-    count = collection.count()
-    if not count:
-        return {"ids": [], "distances": [], **{key: [] for key in include}}
-    where = {"doc": {"$in": docs}} if docs else None
-    got = collection.query(
-        query_embeddings=[query_vec], n_results=min(n, count), where=where, include=["distances", *include]
-    )
+    try:
+        count = collection.count()
+        if not count:
+            return {"ids": [], "distances": [], **{key: [] for key in include}}
+        where = {"doc": {"$in": docs}} if docs else None
+        got = collection.query(
+            query_embeddings=[query_vec], n_results=min(n, count), where=where, include=["distances", *include]
+        )
+    except chromadb.errors.InternalError as error:
+        if "hnsw" not in str(error).lower():
+            raise
+        # Seen with Chroma 1.5.9 on a collection of 487,074 sentence vectors (docs/benchmarks.md, 100k row), and
+        # reported upstream for collections of that size (chroma-core/chroma #5925, #7090); a damaged HNSW file
+        # gives the same. Every question would fail with Chroma's traceback; say what it means instead.
+        raise IndexUnreadable(
+            f"Chroma cannot load the vectors of collection {collection.name!r} ({str(error).split(': ')[-1]}). "
+            "The index cannot be repaired in place: build it again (delete the index folder, or `make "
+            "clean-index`, and ingest the documents again)."
+        ) from error
     return {key: got[key][0] for key in ("ids", "distances", *include)}

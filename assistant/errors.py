@@ -25,3 +25,8 @@ class SettingsError(AssistantError):
 
 class UnknownDocument(AssistantError):
     """A document name that is not in the index."""
+
+
+class IndexUnreadable(AssistantError):
+    """Chroma cannot load the vector index (HNSW files) of one of the index's collections. Nothing here can repair
+    that; the index has to be built again."""

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from assistant.chroma import CHROMA_BATCH, all_ids
+import numpy as np
+
+from assistant.chroma import CHROMA_BATCH, all_ids, query
+from assistant.embeddings import DIMENSIONS
 
 if TYPE_CHECKING:
     from assistant.store import Store
@@ -24,6 +27,7 @@ class Integrity:
         """
         self._rebuilder.wait()
         self.adopt_lexical()
+        self.probe_vectors()
         problems: list[str] = []
         broken: set[str] = set()
         for name, info in self.documents.items():
@@ -50,6 +54,14 @@ class Integrity:
         if repair and problems:
             self._repair(broken, orphans, sentence_orphans)
         return problems
+
+    def probe_vectors(self: Store) -> None:
+        """Ask each vector collection for one neighbour, which makes Chroma load its HNSW index: one it cannot load
+        raises IndexUnreadable here, not at the next question. No model is needed: any unit vector will do."""
+        probe = np.full(DIMENSIONS, DIMENSIONS**-0.5, dtype=np.float32)
+        for collection in (self.collection, self.sentences):
+            if collection is not None:
+                query(collection, probe, 1, None, [])
 
     def _repair(self: Store, broken: set[str], orphans: set[str], sentence_orphans: list[str]) -> None:
         self.begin_write()

@@ -132,3 +132,27 @@ def test_an_index_of_the_json_layout_is_moved_into_chroma_without_losing_a_docum
     assert library.document_text(SEED_DOC) == old["documents"][SEED_DOC]["text"]
     assert not (index / "manifest.json").exists()
     assert library.ask("What are the main goals for new energy vehicles?").hits
+
+
+@pytest.mark.slow  # embeds 150 abstracts and their sentences: over a minute on this machine
+def test_vectors_chroma_cannot_load_give_one_clear_line_not_a_traceback(tmp_path: Path) -> None:
+    """Chroma 1.5.9 could not reload a 487k-vector collection (docs/benchmarks.md); a damaged HNSW file fails the
+    same way. Chroma writes a collection's HNSW graph to disk once it holds over 1,000 vectors (below that it
+    replays its log), so the library here has more sentences than that."""
+    corpus = Path(__file__).resolve().parents[2] / "shared" / "eval" / "scifact" / "corpus.jsonl"
+    rows = [json.loads(line) for line in corpus.read_text().splitlines()[:150]]
+    index = tmp_path / "index"
+    library = Library(make_settings(index))
+    library.add_texts([f"{r['title']}\n\n{r['text']}" for r in rows])
+    assert library.counts()["sentences"] > 1000
+    del library
+    headers = list((index / "chroma").glob("*/header.bin"))
+    assert headers
+    for header in headers:
+        header.write_bytes(b"\0" * 10)
+    for command in (["ask", "What does vitamin D do?"], ["check"]):
+        proc = subprocess.run([sys.executable, "-m", "assistant.cli", "--index-dir", str(index), *command],
+                              capture_output=True, text=True, timeout=600, env={**os.environ})  # fmt: skip
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert "Chroma cannot load the vectors of collection" in proc.stderr and "build it again" in proc.stderr
