@@ -60,6 +60,9 @@ class Answer:
     model: str | None = None  # the LLM asked, when one was
     error: str | None = None  # one line: why the written answer is not shown
     written: list[AnswerSentence] = field(default_factory=list)  # every written sentence in order, checked or not
+    # A refusal decided before any passage was judged (compose.LANGUAGE_NOTICE: the index cannot read the question's
+    # language): shown instead of REFUSAL, with no nearest passages.
+    notice: str | None = None
     # The scored sentences the answer or refusal was decided from (compose.Candidate: features, probability); not
     # rendered, kept so the decision can be inspected and so scripts/train_answerability.py can learn from it.
     candidates: list[Any] = field(default_factory=list, repr=False)
@@ -81,7 +84,7 @@ class Answer:
     @property
     def text(self) -> str:
         if self.refused:
-            return REFUSAL
+            return self.notice or REFUSAL
         return " ".join(f"{s.text} [{s.n}]" for s in self.sentences)
 
     def source(self, n: int) -> Source:
@@ -107,6 +110,7 @@ class Answer:
             "refused": self.refused,
             "answerability": self.answerability,
             "mode": self.mode,
+            "notice": self.notice,
             **(self._written_dict() if self.mode != "quoted" else {}),
             "sentences": [{"text": s.text, "n": s.n, "start": s.start, "end": s.end} for s in self.sentences],
             # Only sources a sentence actually cites: listing uncited ones would inflate citation_hit.
@@ -122,6 +126,8 @@ class Answer:
 
     def to_text(self) -> str:
         """Plain text for a terminal: the answer and its numbered sources, or the refusal and the nearest passages."""
+        if self.notice:
+            return self.notice
         if self.refused:
             lines = [f"{REFUSAL} The nearest passages (not an answer):"]
             for i, hit in enumerate(self.nearest[:NEAREST_SHOWN], 1):
@@ -133,6 +139,8 @@ class Answer:
 
     def body_markdown(self) -> str:
         """The answer itself as escaped Markdown, each sentence followed by its [n]."""
+        if self.notice:
+            return md_escape(self.notice)
         if self.refused:
             return REFUSAL
         if self.groups:
@@ -146,6 +154,8 @@ class Answer:
     def to_markdown(self) -> str:
         """The answer with its sources, each quoting the sentences taken from it; or the refusal and nearest."""
         lines = [self.body_markdown(), ""]
+        if self.notice:
+            return "\n".join(lines)
         if self.refused:
             lines += [f"*{NEAREST_LABEL}:*", ""]
             for i, hit in enumerate(self.nearest[:NEAREST_SHOWN], 1):

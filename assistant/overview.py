@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from assistant.answer import Answer, AnswerGroup
-from assistant.compose import Candidate, Composer
+from assistant.compose import LANGUAGE_NOTICE, Candidate, Composer
 from assistant.retrieval import Hit, SearchResult
 
 _OVERVIEW = re.compile(
@@ -51,6 +51,8 @@ def _best_per_section(candidates: list[Candidate], hits: list[Hit]) -> dict[tupl
 def compose_overview(composer: Composer, topic: str, found: SearchResult, question: str | None = None) -> Answer:
     """An overview of ``topic`` grouped by (document, section), in document order, each point cited with [n]."""
     hits, asked = found.hits, question or topic
+    if composer.unreadable(asked):  # the question as asked: "What does the plan say about 十四五?" is English
+        return Answer(asked, refused=True, hits=hits, topic=topic, notice=LANGUAGE_NOTICE)
     top_k = composer.settings.top_k
     candidates = composer.candidates(topic, hits, found.query_vector)
     best = composer.answerability(candidates)

@@ -151,6 +151,16 @@ def test_off_topic_question_is_refused_with_labelled_nearest_passages(
     assert [b for b in at.button if (b.key or "").startswith("near-")]
 
 
+def test_a_chinese_question_on_the_english_index_is_told_how_to_switch(
+    app_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = ask(open_app(app_index, monkeypatch), "规划提出“十四五”期间哪些产业要加快发展？")
+    reply = [m.value for m in at.chat_message[1].markdown]
+    assert "indexed for English questions" in reply[0] and "ASSISTANT\\_EMBEDDER\\=e5" in reply[0]
+    assert "Not an answer" not in "\n".join(reply)  # no nearest passages: on this index none is near
+    assert not [b for b in at.button if (b.key or "").startswith(("cite-", "near-", "mark-"))]
+
+
 def test_scope_limits_the_documents_searched(app_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_app(app_index, monkeypatch)
     scope = at.sidebar.multiselect[0]

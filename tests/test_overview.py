@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.compose import LANGUAGE_NOTICE
 from assistant.library import Library
 from assistant.overview import overview_topic
 from tests.conftest import SEED_DOC
@@ -64,3 +65,11 @@ def test_scope_limits_the_overview(seed_library: Library) -> None:
 def test_document_sections_in_order(seed_library: Library) -> None:
     sections = seed_library.sections(SEED_DOC)
     assert [s.split(",")[0] for s in sections] == ["First", "Second", "Third", "Four"]
+
+
+def test_an_overview_asked_in_chinese_on_the_english_index_gets_the_language_notice(seed_library: Library) -> None:
+    """The page's overview switch sends the question as the topic: a Chinese one is told how to switch, as in ask."""
+    answer = seed_library.overview("新材料", question="规划对新材料说了什么？")
+    assert answer.refused and answer.notice == LANGUAGE_NOTICE and not answer.groups and not answer.nearest
+    english = seed_library.overview("new materials", question="What does the plan say about new materials (新材料)?")
+    assert not english.refused and english.notice is None and english.groups

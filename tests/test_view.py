@@ -124,6 +124,12 @@ def test_refusal_and_searched_note(seed_library: Library) -> None:
     assert searched_note(follow) == "Searched: What does the plan say about hydrogen?"
 
 
+def test_the_language_notice_is_one_escaped_row_without_a_marker(seed_library: Library) -> None:
+    turn = ask(seed_library, "哪些新能源技术需要加大研发力度？", [])  # seed-zh, over the English-only index
+    assert answer_rows(turn) == [AnswerRow(md_escape(turn.answer.notice))]
+    assert answer_markdown(turn).startswith("This library was indexed for English questions only")
+
+
 def test_cited_spans_point_at_the_answer_sentences(seed_library: Library) -> None:
     turn = ask(seed_library, "What does the plan say about hydrogen fuel cell vehicles?", [])
     text = seed_library.document_text(SEED_DOC)

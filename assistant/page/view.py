@@ -58,7 +58,7 @@ def answer_rows(turn: Turn, show_dropped: bool = True) -> list[AnswerRow]:
         return [AnswerRow(md_escape(s.text), s) if s.verified else AnswerRow(dropped_markdown(s))
                 for s in answer.written if s.verified or show_dropped]
     if answer.refused:
-        return [AnswerRow(REFUSAL)]
+        return [AnswerRow(answer.body_markdown())]  # REFUSAL, or the notice that replaces it
     if answer.groups:
         rows = [AnswerRow(f"**Overview: {md_escape(answer.topic or answer.question)}**")]
         for group in answer.groups:
