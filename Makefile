@@ -58,5 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench.py
 
 # Drops the built index (not uploads or feedback); the next `make run` rebuilds it with the current settings.
+# Only what is rebuilt from the documents: the users file (users.json), uploads, feedback and the audit trail stay.
 clean-index:
-	rm -rf $(INDEX)/chroma $(INDEX)/*.json $(INDEX)/bm25* $(INDEX)/.seeded
+	rm -rf $(INDEX)/chroma $(INDEX)/bm25* $(INDEX)/.seeded $(INDEX)/writing.marker \
+		$(INDEX)/manifest.json $(INDEX)/chunks.json $(INDEX)/bm25_ids.json
