@@ -87,17 +87,18 @@ def export(path: Path | None = None) -> Path:
 
 
 class OnnxMiniLM:
-    """Unit-length MiniLM vectors from ONNX Runtime, one thread (the batches it gets are small)."""
+    """Unit-length MiniLM vectors from ONNX Runtime; one thread by default (the batches it gets are small)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, threads: int = 1) -> None:
         self.path = path
+        self.threads = threads
 
     @cached_property
     def _session(self) -> Any:
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1
+        options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # warnings about unused initialisers are noise in a command's output
         return onnxruntime.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])

@@ -13,6 +13,8 @@ timed ``--rounds`` times, interleaved so load from other jobs falls on all alike
 - bf16-one-call: chunk and sentence texts in one call, so the length sort spans both
 - bf16-unbucketed: batches of 64 in document order, one call each: what sentence-transformers' own length sort
   (it orders every call's texts by length before batching) is worth
+- onnx-fp32: the bundled model's ONNX export (assistant/onnx_minilm.py, what questions use) on ONNX Runtime with
+  2 threads, float32, the texts sorted by length into batches of 64 as sentence-transformers does
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from assistant.chunking import sentence_spans, split_document  # noqa: E402
 from assistant.documents import iter_files, load_document  # noqa: E402
 from assistant.embeddings import _precision, _threads, get_embedder  # noqa: E402
 from assistant.library import embedding_text  # noqa: E402
+from assistant.onnx_minilm import OnnxMiniLM, export  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
@@ -67,12 +70,20 @@ def main() -> None:
             for at in range(0, len(items), size):
                 encode(items[at : at + size], True)
 
+    runtime = OnnxMiniLM(export(), threads=2)
+
+    def onnx(items: list[str]) -> None:
+        ordered = sorted(items, key=len, reverse=True)
+        for at in range(0, len(ordered), size):
+            runtime.encode(ordered[at : at + size])
+
     variants = {
         "fp32": lambda: (encode(texts, False), encode(sentences, False)),
         "bf16": lambda: (encode(texts, True), encode(sentences, True)),
         "bf16-skip-whole": lambda: (encode(texts, True), encode(partial, True)),
         "bf16-one-call": lambda: encode(texts + sentences, True),
         "bf16-unbucketed": unbucketed,
+        "onnx-fp32": lambda: (onnx(texts), onnx(sentences)),
     }
     encode(texts[:64], True)  # warm-up
     best: dict[str, float] = {}
