@@ -256,6 +256,9 @@ class Library:
     def _write(self, pending: list[tuple[Document, list[Document]]], report: IngestReport) -> None:
         if not pending:
             return
+        # A name given twice in one flush (the same text twice to add_texts): the last one wins, as it did when
+        # documents were written one by one; written together, their equal ids would clash in one Chroma call.
+        pending = list({doc.metadata["doc"]: (doc, chunks) for doc, chunks in pending}.values())
         texts = [embedding_text(c, self.settings.embed_context) for _, chunks in pending for c in chunks]
         vectors = self.embedder.encode(texts)
         sentences = self._sentences([c for _, chunks in pending for c in chunks])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from langchain_core.documents import Document
 
 from assistant.errors import IndexMismatch, UnknownDocument
 from assistant.library import Library
@@ -163,3 +164,16 @@ def test_add_documents_and_texts_take_langchain_input(library: Library) -> None:
     assert report.added == ["canteen"] and len(report.failed) == 1 and "empty" in str(report.failed[0])
     answer = library.ask("When is lunch served?")
     assert "noon" in answer.text and answer.sources[0].hit.doc == "canteen"
+
+
+def test_a_name_given_twice_in_one_call_keeps_the_last_document(library: Library) -> None:
+    same = "The plan sets a target for charging stations by 2025."
+    library.add_texts([same, same])
+    assert library.counts()["records"] == 1 and len(library.documents()) == 1
+    library.add_documents([
+        Document(page_content="Alpha rule one applies to staff.", metadata={"doc": "rules.txt"}),
+        Document(page_content="Gamma rule three applies to visitors.", metadata={"doc": "rules.txt"}),
+    ])  # fmt: skip
+    texts = [c.page_content for c in library.chunks("rules.txt")]
+    assert texts == ["Gamma rule three applies to visitors."]
+    assert "visitors" in library.ask("Who does rule three apply to?").text
