@@ -35,6 +35,7 @@ MIN_PASSWORD_CHARS = 8
 # (~0.2 s a check) would allow hundreds of thousands.
 MAX_FAILED_SIGN_INS = 5
 SIGN_IN_WINDOW_S = 15 * 60
+MAX_NAMES_TRACKED = 10_000  # above this many names with failures, those whose window has passed are dropped
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,13 @@ class SignInLimit:
         """The user ``verify`` finds, or None and the message to show."""
         with self.lock:
             now = self.clock()
+            if len(self.failures) > MAX_NAMES_TRACKED:  # names made up by the thousand: forget the expired ones
+                self.failures = {n: ts for n, ts in self.failures.items() if now - ts[-1] < SIGN_IN_WINDOW_S}
             recent = [t for t in self.failures.get(name, []) if now - t < SIGN_IN_WINDOW_S]
-            self.failures[name] = recent
+            if recent:
+                self.failures[name] = recent
+            else:
+                self.failures.pop(name, None)
             if len(recent) >= MAX_FAILED_SIGN_INS:
                 minutes = math.ceil((recent[0] + SIGN_IN_WINDOW_S - now) / 60)
                 return None, f"Too many failed sign-ins for this name: try again in {minutes} min."

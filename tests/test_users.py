@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.users import EDITOR, MAX_FAILED_SIGN_INS, READER, SIGN_IN_WINDOW_S, SignInLimit, UsersFile, oidc_user
+from assistant.users import EDITOR, MAX_FAILED_SIGN_INS, MAX_NAMES_TRACKED, READER, SIGN_IN_WINDOW_S, SignInLimit, UsersFile, oidc_user
 
 
 def users(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, index: Path, *args: str,
@@ -69,3 +69,13 @@ def test_repeated_failed_sign_ins_lock_the_name_for_a_while(tmp_path: Path) -> N
     assert user is not None and user.name == "ann" and message == ""
     limit.attempt("ann", wrong)  # a success cleared the count: one failure is not a lock
     assert limit.attempt("ann", right)[0] is not None
+
+
+def test_made_up_names_do_not_pile_up_in_memory() -> None:
+    now = [0.0]
+    limit = SignInLimit(clock=lambda: now[0])
+    for i in range(MAX_NAMES_TRACKED + 1):
+        limit.attempt(f"guess{i}", lambda: None)
+    now[0] += SIGN_IN_WINDOW_S
+    limit.attempt("someone", lambda: None)
+    assert len(limit.failures) == 1  # only the failure just made is remembered
