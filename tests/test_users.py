@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.users import EDITOR, MAX_FAILED_SIGN_INS, MAX_NAMES_TRACKED, READER, SIGN_IN_WINDOW_S, SignInLimit, UsersFile, oidc_user
+from assistant.users import (
+    EDITOR,
+    MAX_FAILED_SIGN_INS,
+    MAX_NAMES_TRACKED,
+    READER,
+    SIGN_IN_WINDOW_S,
+    SignInLimit,
+    UsersFile,
+    oidc_user,
+)
 
 
 def users(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, index: Path, *args: str,
