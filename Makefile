@@ -61,4 +61,4 @@ bench: $(STAMP)
 # Only what is rebuilt from the documents: the users file (users.json), uploads, feedback and the audit trail stay.
 clean-index:
 	rm -rf $(INDEX)/chroma $(INDEX)/bm25* $(INDEX)/.seeded $(INDEX)/writing.marker \
-		$(INDEX)/manifest.json $(INDEX)/chunks.json $(INDEX)/bm25_ids.json
+		$(INDEX)/records.sqlite* $(INDEX)/manifest.json $(INDEX)/chunks.json $(INDEX)/bm25_ids.json

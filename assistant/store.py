@@ -12,6 +12,7 @@ others know to read it again. With ``sentence_vectors`` a second collection hold
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from assistant.chroma import CHROMA_BATCH, PAGE, chroma_client, query
 from assistant.errors import IndexMismatch, UnknownDocument
 from assistant.integrity import Integrity
 from assistant.lexical import LexicalIndex, Rebuilder
+from assistant.records import RecordCopy
 from assistant.settings import Settings
 
 # Present from a write's first change to Chroma until its commit: found on opening, it means a write of this
@@ -70,6 +72,7 @@ class Store(Integrity):
             settings.collection, metadata={"hnsw:space": "cosine", "embedder": embedder.name}
         )
         self.catalog = Catalog(self.client, settings.collection)
+        self.copy = RecordCopy(self.dir)
         adopt_json_layout(self.dir, self.catalog, LAYOUT)
         self.state = self._check_layout(self.catalog.state())
         self.documents: dict[str, dict[str, Any]] = self.catalog.documents()
@@ -94,9 +97,9 @@ class Store(Integrity):
 
     def _visible_chunks(self, previous: Store | None) -> dict[str, dict[str, Any]]:
         """Chunk records of listed documents with the content hash their record names (see the docstring); the
-        records of documents unchanged since ``previous`` are taken from it rather than read again."""
+        records of documents unchanged since ``previous``, or since the local copy (records.py) was written, are
+        taken from there rather than read from Chroma again."""
         chunks: dict[str, dict[str, Any]] = {}
-        changed = list(self.documents)
         if previous is not None:
             changed = []
             for name, info in self.documents.items():
@@ -104,9 +107,22 @@ class Store(Integrity):
                     chunks.update((cid, previous.chunks[cid]) for cid in previous.by_doc.get(name, ()))
                 else:
                     changed.append(name)
-            reads = [{"doc": {"$in": changed[at : at + PAGE_DOCS]}} for at in range(0, len(changed), PAGE_DOCS)]
         else:
-            reads = [None] if changed else []
+            chunks, changed = self.copy.read(self.documents)
+        read = self._read_chunks(changed, everything=len(changed) == len(self.documents))
+        found = Counter(record["metadata"]["doc"] for record in read.values())
+        # Only whole documents go into the copy (a concurrent write may have removed some chunks meanwhile)
+        self.copy.put({n: self.documents[n] for n in changed if found[n] == self.documents[n].get("chunks")}, read)
+        chunks.update(read)
+        return chunks
+
+    def _read_chunks(self, names: list[str], everything: bool) -> dict[str, dict[str, Any]]:
+        """The visible chunk records of these documents, read from Chroma (``everything``: all of them, unfiltered)."""
+        chunks: dict[str, dict[str, Any]] = {}
+        if everything:
+            reads = [None] if names else []
+        else:
+            reads = [{"doc": {"$in": names[at : at + PAGE_DOCS]}} for at in range(0, len(names), PAGE_DOCS)]
         for where in reads:
             for offset in range(0, self.collection.count(), PAGE):
                 got = self.collection.get(where=where, include=["documents", "metadatas"], limit=PAGE, offset=offset)
@@ -320,10 +336,13 @@ class Store(Integrity):
         for cid in old:
             del self.chunks[cid]
         self.documents.update(records)
+        written: dict[str, dict[str, Any]] = {}
         for name, (_, doc_chunks, _, _) in zip(names, items):
             for c in doc_chunks:
-                self.chunks[c.metadata["chunk_id"]] = {"text": c.page_content, "metadata": c.metadata}
+                written[c.metadata["chunk_id"]] = {"text": c.page_content, "metadata": c.metadata}
             self.by_doc[name] = {c.metadata["chunk_id"] for c in doc_chunks}
+        self.chunks.update(written)
+        self.copy.put(records, written)
 
     def add_sentences(self, name: str, sentences: list[Sentence]) -> None:
         self._add_sentences([(name, s) for s in sentences])
@@ -352,6 +371,7 @@ class Store(Integrity):
             del self.chunks[cid]
         del self.documents[name]
         self.by_doc.pop(name, None)
+        self.copy.drop([name])
         return len(ids)
 
     def commit(self) -> None:
