@@ -49,8 +49,8 @@ class Integrity:
                     broken.add(name)
             if sentence_orphans:
                 problems.append(f"{len(sentence_orphans)} sentence vector(s) belong to no chunk record")
-        if sorted(self._lexical.ids) != sorted(self.chunks):
-            problems.append(f"BM25 holds {len(self._lexical.ids)} chunks, the records {len(self.chunks)}")
+        if sorted(self._lexical.live_ids()) != sorted(self.chunks):
+            problems.append(f"BM25 holds {len(self._lexical.live_ids())} chunks, the records {len(self.chunks)}")
         if repair and problems:
             self._repair(broken, orphans, sentence_orphans)
         return problems

@@ -9,6 +9,7 @@ import re
 import shutil
 import threading
 from collections import Counter
+from collections.abc import Callable, Collection
 from functools import lru_cache
 from pathlib import Path
 
@@ -49,6 +50,13 @@ def script(text: str) -> str:
 
 
 log = logging.getLogger(__name__)
+K1, B = 1.2, 0.75  # bm25s's Lucene defaults, written out because the chunks added since a build are scored here too
+# How many chunks may be added, or removed, since the last full BM25 build before it is built again: a tenth of the
+# build (its statistics drift no further), at least OVERLAY_MIN, at most OVERLAY_LIMIT. Up to that, added chunks are
+# scored beside the build (LexicalView) and a write costs the tokens of its own chunks; a full build costs the
+# library (at 100,000 chunks: BENCH s of the 11.3 s that adding one document took, docs/benchmarks.md). The cap is
+# ~2 s of tokenizing for a process that opens the index before the next build (ObliQA: 5,940 chunks in 5.2 s).
+OVERLAY_SHARE, OVERLAY_MIN, OVERLAY_LIMIT = 0.1, 50, 2000
 # Names the saved BM25 folder in use; BM25 is derived from the chunks in Chroma and rebuilt when it is not theirs.
 CURRENT = "bm25.current"
 
@@ -60,7 +68,8 @@ class LexicalIndex:
         self.ids = ids
         self.row = {cid: i for i, cid in enumerate(ids)}
         self.df = Counter(t for toks in tokens for t in set(toks))
-        self.bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        self.avgdl = sum(map(len, tokens)) / len(tokens) if tokens else 0.0  # scores the chunks added since
+        self.bm25 = bm25s.BM25(k1=K1, b=B)
         if ids:
             self.bm25.index(tokens, show_progress=False)
 
@@ -90,7 +99,7 @@ class LexicalIndex:
         target.mkdir(parents=True, exist_ok=True)
         if self.ids:
             self.bm25.save(str(target / "bm25"))
-        (target / "ids.json").write_text(json.dumps({"ids": self.ids, "df": self.df}))
+        (target / "ids.json").write_text(json.dumps({"ids": self.ids, "df": self.df, "avgdl": self.avgdl}))
         pointer = folder / f"{CURRENT}.tmp"
         pointer.write_text(stamp)
         pointer.replace(folder / CURRENT)
@@ -108,12 +117,65 @@ class LexicalIndex:
             stamp = pointer.read_text()
             data = json.loads((folder / f"bm25-{stamp}" / "ids.json").read_text())
             self = cls.__new__(cls)
-            self.ids, self.df = data["ids"], Counter(data["df"])
+            self.ids, self.df, self.avgdl = data["ids"], Counter(data["df"]), data.get("avgdl", 0.0)
             self.row = {cid: i for i, cid in enumerate(self.ids)}
             self.bm25 = bm25s.BM25.load(str(folder / f"bm25-{stamp}" / "bm25")) if self.ids else bm25s.BM25()
         except (OSError, ValueError):  # replaced by another process's save meanwhile: it is rebuilt instead
             return None
         return self, stamp
+
+
+class LexicalView:
+    """BM25 over the visible chunks: the last full build (``main``), the chunks added since scored beside it with the
+    same formula and the document frequencies of both, and the chunks removed since given 0. Main's own scores keep
+    its frequencies until the next build: a drift of at most OVERLAY_LIMIT chunks in the statistics."""
+
+    def __init__(self, main: LexicalIndex, live: Collection[str], tokens_of: Callable[[str], list[str]]) -> None:
+        self.main = main
+        added = sorted(cid for cid in live if cid not in main.row)
+        self.ids = main.ids + added
+        self._alive = np.fromiter((cid in live for cid in main.ids), dtype=bool, count=len(main.ids))
+        self.added, self.removed = len(added), len(main.ids) - int(self._alive.sum())
+        self._df: Counter[str] = Counter()
+        self._postings: dict[str, list[tuple[int, int]]] = {}
+        lengths = []
+        for row, cid in enumerate(added, start=len(main.ids)):
+            tokens = tokens_of(cid)
+            lengths.append(len(tokens))
+            for token, tf in Counter(tokens).items():
+                self._df[token] += 1
+                self._postings.setdefault(token, []).append((row, tf))
+        avgdl = main.avgdl or (sum(lengths) / len(lengths) if lengths else 1.0)
+        self._norm = K1 * (1 - B + B * np.array([0.0] * len(main.ids) + lengths, dtype=np.float32) / avgdl)
+
+    @property
+    def outgrown(self) -> bool:
+        """True when so much was added or removed that BM25 should be built again (see OVERLAY_LIMIT)."""
+        limit = min(OVERLAY_LIMIT, max(OVERLAY_MIN, OVERLAY_SHARE * len(self.main.ids)))
+        return self.added > limit or self.removed > limit
+
+    def live_ids(self) -> list[str]:
+        return [cid for cid, alive in zip(self.main.ids, self._alive) if alive] + self.ids[len(self.main.ids) :]
+
+    def idf(self, token: str) -> float:
+        n = max(1, len(self.ids) - self.removed)
+        df = self.main.df.get(token, 0) + self._df.get(token, 0)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        """BM25 score of every row of ``ids`` for the query tokens."""
+        main = self.main.scores(query_tokens)
+        if self.removed:
+            main = np.where(self._alive, main, 0.0)
+        if not self.added:
+            return main
+        scores = np.concatenate([main, np.zeros(self.added, dtype=main.dtype)])
+        for token in query_tokens:
+            postings = self._postings.get(token)
+            if postings:
+                rows, tfs = np.array(postings).T
+                scores[rows] += self.idf(token) * tfs / (tfs + self._norm[rows])
+        return scores
 
 
 class Rebuilder:
@@ -170,6 +232,13 @@ class Rebuilder:
             if background:
                 with self._lock:
                     self._thread = None
+
+    def tokens(self, cid: str, text: str) -> list[str]:
+        """The chunk's tokens, kept for the next rebuild (chunk ids hash their text, so they never go stale)."""
+        tokens = self._tokens.get(cid)
+        if tokens is None:
+            tokens = self._tokens[cid] = tokenize(text)
+        return tokens
 
     @property
     def ready(self) -> bool:

@@ -24,7 +24,7 @@ from assistant.catalog import Catalog, adopt_json_layout
 from assistant.chroma import CHROMA_BATCH, PAGE, chroma_client, query
 from assistant.errors import IndexMismatch, UnknownDocument
 from assistant.integrity import Integrity
-from assistant.lexical import LexicalIndex, Rebuilder
+from assistant.lexical import LexicalIndex, LexicalView, Rebuilder
 from assistant.records import RecordCopy
 from assistant.settings import Settings
 
@@ -86,12 +86,10 @@ class Store(Integrity):
         self._masks: dict[tuple[str, ...], np.ndarray] = {}
         self.background_bm25 = background_bm25
         self._rebuilder = previous._rebuilder if previous else Rebuilder(self.dir)
+        # The last full BM25 build, of whatever state: LexicalView scores what was added since and masks what went
         saved = LexicalIndex.load(self.dir)
-        if saved and saved[1] == self.token:
-            self._lexical = saved[0]
-        else:  # meanwhile the last BM25 serves, what it holds that is gone masked (see lexical_scores)
-            self._lexical = previous._lexical if previous else saved[0] if saved else LexicalIndex.empty()
-            self._rebuild_lexical()
+        self._main = previous._main if previous else saved[0] if saved else LexicalIndex.empty()
+        self._refresh_lexical()
         # What was repaired on opening after an interrupted write (empty when the last write finished).
         self.repaired: list[str] = self.check(repair=True) if (self.dir / WRITING).exists() else []
 
@@ -134,12 +132,17 @@ class Store(Integrity):
                     break
         return chunks
 
-    def _rebuild_lexical(self) -> None:
-        if not self.token:
-            return
-        self._rebuilder.schedule({cid: r["text"] for cid, r in self.chunks.items()}, self.token, self.background_bm25)
-        if not self.background_bm25:
-            self.adopt_lexical()
+    def _refresh_lexical(self) -> None:
+        """BM25 of the current chunks: the last build plus what changed since; built again once that outgrows it."""
+        self._lexical = self._view()
+        if self.token and (self._lexical.outgrown or not self._main.ids and self.chunks):
+            chunks = {cid: r["text"] for cid, r in self.chunks.items()}
+            self._rebuilder.schedule(chunks, self.token, self.background_bm25)
+            if not self.background_bm25:
+                self.adopt_lexical()
+
+    def _view(self) -> LexicalView:
+        return LexicalView(self._main, self.chunks, lambda cid: self._rebuilder.tokens(cid, self.text(cid)))
 
     def lexical_waiting(self) -> bool:
         """True when a BM25 rebuilt in the background is ready to be taken (``adopt_lexical``)."""
@@ -149,7 +152,8 @@ class Store(Integrity):
         """Serve the BM25 rebuilt since the last change, if there is one (call with no question running)."""
         ready = self._rebuilder.take()
         if ready is not None:
-            self._lexical = ready[0]
+            self._main = ready[0]
+            self._lexical = self._view()
             self.version += 1
             self._masks.clear()
 
@@ -217,14 +221,14 @@ class Store(Integrity):
             return {
                 "records": len(self.chunks),
                 "chroma": self.collection.count(),
-                "bm25": len(self._lexical.ids),
+                "bm25": len(self._lexical.ids) - self._lexical.removed,
                 "sentences": self.sentences.count() if self.sentences is not None else 0,
             }
         where = {"doc": name}
         return {
             "records": len(self.by_doc.get(name, ())),
             "chroma": len(self.collection.get(where=where, include=[])["ids"]),
-            "bm25": sum(1 for cid in self._lexical.ids if cid in self.chunks and self.doc_of(cid) == name),
+            "bm25": sum(1 for cid in self._lexical.live_ids() if self.doc_of(cid) == name),
             "sentences": len(self.sentences.get(where=where, include=[])["ids"]) if self.sentences is not None else 0,
         }
 
@@ -238,12 +242,8 @@ class Store(Integrity):
 
     def lexical_scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every chunk for the query tokens, in ``lexical_ids`` order; 0 for a chunk removed since
-        this BM25 was built (its rebuild is under way)."""
-        scores = self._lexical.scores(tokens)
-        if ("",) not in self._masks:
-            self._masks[("",)] = np.array([cid in self.chunks for cid in self._lexical.ids], dtype=bool)
-        live = self._masks[("",)]
-        return scores if live.all() else np.where(live, scores, 0.0)
+        BM25 was last built."""
+        return self._lexical.scores(tokens)
 
     def in_documents(self, docs: list[str]) -> np.ndarray:
         """Boolean mask over ``lexical_ids``: the chunks of ``docs``; cached until the next commit."""
@@ -380,7 +380,7 @@ class Store(Integrity):
         self.token = self.state["token"] = self.catalog.set_state(**layout, sentence_vectors=self.sentences is not None)
         self.version += 1
         self._masks.clear()
-        self._rebuild_lexical()
+        self._refresh_lexical()
         (self.dir / WRITING).unlink(missing_ok=True)  # last: every part now agrees (BM25 is derived)
 
 
