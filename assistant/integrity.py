@@ -42,7 +42,7 @@ class Integrity:
         if self.sentences is not None:
             owners = dict(zip(*all_ids(self.sentences, with_owner=True)))
             sentence_orphans = [sid for sid, cid in owners.items() if cid not in self.chunks]
-            with_sentences = {self.chunks[cid]["metadata"]["doc"] for cid in owners.values() if cid in self.chunks}
+            with_sentences = {self.chunks[cid].doc for cid in owners.values() if cid in self.chunks}
             for name in set(self.documents) - with_sentences:
                 if self.by_doc.get(name):
                     problems.append(f"{name}: its sentence vectors are missing")

@@ -54,8 +54,9 @@ K1, B = 1.2, 0.75  # bm25s's Lucene defaults, written out because the chunks add
 # How many chunks may be added, or removed, since the last full BM25 build before it is built again: a tenth of the
 # build (its statistics drift no further), at least OVERLAY_MIN, at most OVERLAY_LIMIT. Up to that, added chunks are
 # scored beside the build (LexicalView) and a write costs the tokens of its own chunks; a full build costs the
-# library (at 100,000 chunks: BENCH s of the 11.3 s that adding one document took, docs/benchmarks.md). The cap is
-# ~2 s of tokenizing for a process that opens the index before the next build (ObliQA: 5,940 chunks in 5.2 s).
+# library: at 100,000 chunks 10.0 s of indexing plus 19.9 s of tokenizing (adding one 45-chunk document took 9.3 s
+# with a build in every write, 0.74 s without; docs/benchmarks.md, 100k). The cap bounds what a process that opens
+# the index before the next build tokenizes: 2,000 chunks, 0.4 s at that rate (ObliQA's longer ones: 1.8 s).
 OVERLAY_SHARE, OVERLAY_MIN, OVERLAY_LIMIT = 0.1, 50, 2000
 # Names the saved BM25 folder in use; BM25 is derived from the chunks in Chroma and rebuilt when it is not theirs.
 CURRENT = "bm25.current"

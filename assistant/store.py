@@ -25,7 +25,7 @@ from assistant.chroma import CHROMA_BATCH, PAGE, chroma_client, query
 from assistant.errors import IndexMismatch, UnknownDocument
 from assistant.integrity import Integrity
 from assistant.lexical import LexicalIndex, LexicalView, Rebuilder
-from assistant.records import RecordCopy
+from assistant.records import ChunkRecord, RecordCopy, release_freed_memory
 from assistant.settings import Settings
 
 # Present from a write's first change to Chroma until its commit: found on opening, it means a write of this
@@ -76,10 +76,12 @@ class Store(Integrity):
         adopt_json_layout(self.dir, self.catalog, LAYOUT)
         self.state = self._check_layout(self.catalog.state())
         self.documents: dict[str, dict[str, Any]] = self.catalog.documents()
-        self.chunks: dict[str, dict[str, Any]] = self._visible_chunks(previous)
+        self.chunks: dict[str, ChunkRecord] = self._visible_chunks(previous)
         self.by_doc: dict[str, set[str]] = {}
         for cid, record in self.chunks.items():
-            self.by_doc.setdefault(record["metadata"]["doc"], set()).add(cid)
+            self.by_doc.setdefault(record.doc, set()).add(cid)
+        if previous is None:
+            release_freed_memory()
         self.sentences = self._sentence_collection()
         self.token = self.state.get("token", "")  # the state this store has read; see changed
         self.version = 0  # goes up with every change, so readers can cache what they derive from the chunks
@@ -93,11 +95,11 @@ class Store(Integrity):
         # What was repaired on opening after an interrupted write (empty when the last write finished).
         self.repaired: list[str] = self.check(repair=True) if (self.dir / WRITING).exists() else []
 
-    def _visible_chunks(self, previous: Store | None) -> dict[str, dict[str, Any]]:
+    def _visible_chunks(self, previous: Store | None) -> dict[str, ChunkRecord]:
         """Chunk records of listed documents with the content hash their record names (see the docstring); the
         records of documents unchanged since ``previous``, or since the local copy (records.py) was written, are
         taken from there rather than read from Chroma again."""
-        chunks: dict[str, dict[str, Any]] = {}
+        chunks: dict[str, ChunkRecord] = {}
         if previous is not None:
             changed = []
             for name, info in self.documents.items():
@@ -108,15 +110,15 @@ class Store(Integrity):
         else:
             chunks, changed = self.copy.read(self.documents)
         read = self._read_chunks(changed, everything=len(changed) == len(self.documents))
-        found = Counter(record["metadata"]["doc"] for record in read.values())
+        found = Counter(record.doc for record in read.values())
         # Only whole documents go into the copy (a concurrent write may have removed some chunks meanwhile)
         self.copy.put({n: self.documents[n] for n in changed if found[n] == self.documents[n].get("chunks")}, read)
         chunks.update(read)
         return chunks
 
-    def _read_chunks(self, names: list[str], everything: bool) -> dict[str, dict[str, Any]]:
+    def _read_chunks(self, names: list[str], everything: bool) -> dict[str, ChunkRecord]:
         """The visible chunk records of these documents, read from Chroma (``everything``: all of them, unfiltered)."""
-        chunks: dict[str, dict[str, Any]] = {}
+        chunks: dict[str, ChunkRecord] = {}
         if everything:
             reads = [None] if names else []
         else:
@@ -127,7 +129,7 @@ class Store(Integrity):
                 for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
                     info = self.documents.get(meta.get("doc"))
                     if info is not None and info["content_hash"] == meta.get("content_hash"):
-                        chunks[cid] = {"text": text, "metadata": meta}
+                        chunks[cid] = ChunkRecord(text, meta, meta["doc"])
                 if len(got["ids"]) < PAGE:
                     break
         return chunks
@@ -136,7 +138,7 @@ class Store(Integrity):
         """BM25 of the current chunks: the last build plus what changed since; built again once that outgrows it."""
         self._lexical = self._view()
         if self.token and (self._lexical.outgrown or not self._main.ids and self.chunks):
-            chunks = {cid: r["text"] for cid, r in self.chunks.items()}
+            chunks = {cid: r.text for cid, r in self.chunks.items()}
             self._rebuilder.schedule(chunks, self.token, self.background_bm25)
             if not self.background_bm25:
                 self.adopt_lexical()
@@ -200,13 +202,13 @@ class Store(Integrity):
 
     def chunk(self, chunk_id: str) -> Document:
         record = self.chunks[chunk_id]
-        return Document(page_content=record["text"], metadata=record["metadata"], id=chunk_id)
+        return Document(page_content=record.text, metadata=record.metadata, id=chunk_id)
 
     def text(self, chunk_id: str) -> str:
-        return self.chunks[chunk_id]["text"]
+        return self.chunks[chunk_id].text
 
     def doc_of(self, chunk_id: str) -> str:
-        return self.chunks[chunk_id]["metadata"]["doc"]
+        return self.chunks[chunk_id].doc
 
     def chunk_ids(self, name: str | None = None) -> list[str]:
         """A document's chunk ids, or every chunk's, sorted."""
@@ -250,7 +252,7 @@ class Store(Integrity):
         key = tuple(sorted(docs))
         if key not in self._masks:
             wanted = set(docs)
-            docs_of = [self.chunks[cid]["metadata"]["doc"] if cid in self.chunks else None for cid in self._lexical.ids]
+            docs_of = [self.chunks[cid].doc if cid in self.chunks else None for cid in self._lexical.ids]
             self._masks[key] = np.array([doc in wanted for doc in docs_of], dtype=bool)
         return self._masks[key]
 
@@ -336,10 +338,10 @@ class Store(Integrity):
         for cid in old:
             del self.chunks[cid]
         self.documents.update(records)
-        written: dict[str, dict[str, Any]] = {}
+        written: dict[str, ChunkRecord] = {}
         for name, (_, doc_chunks, _, _) in zip(names, items):
             for c in doc_chunks:
-                written[c.metadata["chunk_id"]] = {"text": c.page_content, "metadata": c.metadata}
+                written[c.metadata["chunk_id"]] = ChunkRecord(c.page_content, c.metadata, name)
             self.by_doc[name] = {c.metadata["chunk_id"] for c in doc_chunks}
         self.chunks.update(written)
         self.copy.put(records, written)
