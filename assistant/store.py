@@ -112,7 +112,9 @@ class Store(Integrity):
         read = self._read_chunks(changed, everything=len(changed) == len(self.documents))
         found = Counter(record.doc for record in read.values())
         # Only whole documents go into the copy (a concurrent write may have removed some chunks meanwhile)
-        self.copy.put({n: self.documents[n] for n in changed if found[n] == self.documents[n].get("chunks")}, read)
+        whole = {n: self.documents[n] for n in changed if found[n] == self.documents[n].get("chunks")}
+        if whole:
+            self.copy.put(whole, read)
         chunks.update(read)
         return chunks
 

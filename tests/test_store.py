@@ -18,11 +18,11 @@ from tests.conftest import SEED_DOC, copy_index, make_settings
 # has run its N-th time: no clean-up, no exception handler, as with a power cut.
 KILLER = """
 import os, signal, sys
-from assistant import catalog, store
+from assistant import catalog, records, store
 from assistant.cli import main
 target, when = sys.argv[1], int(sys.argv[2])
 owner, name = target.split(".")
-cls = {"Store": store.Store, "Catalog": catalog.Catalog}[owner]
+cls = {"Store": store.Store, "Catalog": catalog.Catalog, "RecordCopy": records.RecordCopy}[owner]
 original = getattr(cls, name)
 calls = [0]
 def dying(*args, **kwargs):
@@ -74,6 +74,7 @@ def memos(tmp_path: Path) -> Path:
         ("Store._add_sentences", 1),  # during the Chroma writes: sentence vectors in, no chunk or record yet
         ("Store.replace_documents", 1),  # after every Chroma write, before the commit saves the files
         ("Catalog.put_many", 1),  # the records written, the replaced chunks not yet deleted
+        ("RecordCopy.put", 1),  # the local copy of the records holds the new documents, the commit not yet made
         ("Catalog.set_state", 1),  # during the commit: the new state recorded, its BM25 not saved
     ],
 )
