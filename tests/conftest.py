@@ -16,6 +16,9 @@ SEEDS = ROOT / "seeds"
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
 SEED_DOC = "developing-strategic-emerging-industries.txt"
 ZH_POLICY_DOCS = ROOT / "evalsets" / "zh-policy" / "docs"
+# Small documents that embed in a second: for tests that write an index and must not wait for the seed's ingest.
+MEMOS = {f"memo{i}.txt": f"Memo {i}\n\nRule {i}: staff file form {i} within {i + 2} days. It is signed by the head.\n"
+         for i in range(4)}
 
 
 def make_settings(index_dir: Path, **overrides: object) -> Settings:
@@ -57,6 +60,16 @@ def server(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - yields a
         pytest.skip(NO_SERVER)
     with llm_server(tmp_path_factory.mktemp("llm") / "server.log") as running:
         yield running
+
+
+@pytest.fixture
+def memos(tmp_path: Path) -> Path:
+    """A folder of MEMOS."""
+    folder = tmp_path / "memos"
+    folder.mkdir()
+    for name, text in MEMOS.items():
+        (folder / name).write_text(text)
+    return folder
 
 
 @pytest.fixture

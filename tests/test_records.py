@@ -11,20 +11,13 @@ from chromadb.api.models.Collection import Collection
 
 from assistant.library import Library
 from assistant.records import FILE
-from tests.conftest import make_settings
-
-MEMOS = {f"memo{i}.txt": f"Memo {i}\n\nRule {i}: staff file form {i} within {i + 2} days. It is signed by the head.\n"
-         for i in range(3)}
+from tests.conftest import MEMOS, make_settings
 
 
 @pytest.fixture
-def memos(tmp_path: Path) -> Library:
-    folder = tmp_path / "memos"
-    folder.mkdir()
-    for name, text in MEMOS.items():
-        (folder / name).write_text(text)
+def memo_library(tmp_path: Path, memos: Path) -> Library:
     library = Library(make_settings(tmp_path / "index"))
-    library.ingest([folder])
+    library.ingest([memos])
     return library
 
 
@@ -57,14 +50,15 @@ def test_opening_reads_the_copy_not_every_chunk_from_chroma(seed_copy: Library, 
     assert not answer.refused and "hydrogen" in answer.text.lower()
 
 
-def test_a_copy_older_than_the_index_is_not_served(memos: Library, tmp_path: Path, full_reads: list[dict]) -> None:
-    index = memos.settings.index_dir
+def test_a_copy_older_than_the_index_is_not_served(memo_library: Library, tmp_path: Path,
+                                                   full_reads: list[dict]) -> None:
+    index = memo_library.settings.index_dir
     old_copy = tmp_path / "old.sqlite"
     shutil.copy(index / FILE, old_copy)
     (tmp_path / "memos" / "memo0.txt").write_text(MEMOS["memo0.txt"] + "\nThe canteen closes at 15:00 on Fridays.\n")
-    memos.ingest([tmp_path / "memos"])
-    memos.remove("memo1.txt")
-    expected = passages(memos)
+    memo_library.ingest([tmp_path / "memos"])
+    memo_library.remove("memo1.txt")
+    expected = passages(memo_library)
     removed = "memo1.txt"
     shutil.copy(old_copy, index / FILE)  # as left by a process that saw the index before these changes
     for suffix in ("-wal", "-shm"):
@@ -81,9 +75,9 @@ def test_a_copy_older_than_the_index_is_not_served(memos: Library, tmp_path: Pat
     assert full_reads == []
 
 
-def test_a_damaged_copy_is_read_again_from_chroma(memos: Library, full_reads: list[dict]) -> None:
-    index = memos.settings.index_dir
-    expected = passages(memos)
+def test_a_damaged_copy_is_read_again_from_chroma(memo_library: Library, full_reads: list[dict]) -> None:
+    index = memo_library.settings.index_dir
+    expected = passages(memo_library)
     for suffix in ("-wal", "-shm"):
         (index / f"{FILE}{suffix}").unlink(missing_ok=True)
     (index / FILE).write_bytes(b"not a database" * 100)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.library import Library
-from tests.conftest import SEED_DOC, copy_index, make_settings
+from tests.conftest import MEMOS, SEED_DOC, copy_index, make_settings
 
 # A child process runs `assistant ingest` (or `remove`) and kills itself with SIGKILL right after the named step
 # has run its N-th time: no clean-up, no exception handler, as with a power cut.
@@ -34,8 +34,6 @@ def dying(*args, **kwargs):
 setattr(cls, name, dying)
 sys.exit(main(sys.argv[3:]))
 """
-MEMOS = {f"memo{i}.txt": f"Memo {i}\n\nRule {i}: staff file form {i} within {i + 2} days. It is signed by the head.\n"
-         for i in range(4)}
 
 
 def cut_off(index: Path, step: str, when: int, *command: str) -> int:
@@ -56,15 +54,6 @@ def whole(index: Path) -> Library:
         c = library.counts(name)
         assert c["records"] == c["chroma"] == c["bm25"] == info["chunks"] and c["sentences"] > 0, name
     return library
-
-
-@pytest.fixture
-def memos(tmp_path: Path) -> Path:
-    folder = tmp_path / "memos"
-    folder.mkdir()
-    for name, text in MEMOS.items():
-        (folder / name).write_text(text)
-    return folder
 
 
 @pytest.mark.parametrize(
