@@ -243,21 +243,31 @@ def metrics(qs: Questions, idx: list[int], corpus: Corpus, w: np.ndarray | None)
     return hit / len(idx), mrr / len(idx)
 
 
-def grouped_cv(qs: Questions, corpus: Corpus, k: int, seed: int, l2: float) -> list[dict]:
-    docs = sorted(set(corpus.docs))
+def grouped_cv(qs: Questions, corpus: Corpus, k: int, seed: int, l2: float, choices: list[float] | None = None,
+               subset: list[int] | None = None) -> list[dict]:
+    """Per fold: W trained on questions whose gold documents are all outside it, tested on those of the fold.
+    ``choices``: the L2 of each fold is picked among them by the same grouped CV inside its training questions
+    (nested: the test fold never sees the choice made)."""
+    docs = sorted({d for i in (subset or range(len(qs.ids))) for d in qs.gold_docs[i]} if subset else set(corpus.docs))
     random.Random(seed).shuffle(docs)
     fold_of = {d: i % k for i, d in enumerate(docs)}
+    pool = subset if subset is not None else list(range(len(qs.ids)))
     rows = []
     for f in range(k):
-        test = [i for i, g in enumerate(qs.gold_docs) if g and fold_of[g[0]] == f]
-        test += [i for i, g in enumerate(qs.gold_docs) if not g and random.Random(qs.ids[i]).randrange(k) == f]
-        trainable = [i for i, g in enumerate(qs.gold_docs) if g and all(fold_of[d] != f for d in g)]
+        test = [i for i in pool if qs.gold_docs[i] and fold_of[qs.gold_docs[i][0]] == f]
+        test += [i for i in pool if not qs.gold_docs[i] and random.Random(qs.ids[i]).randrange(k) == f]
+        trainable = [i for i in pool if qs.gold_docs[i] and all(fold_of[d] != f for d in qs.gold_docs[i])]
         if not test:
             continue
-        w = train(qs, trainable, corpus, seed, l2)
+        chosen = l2
+        if choices:
+            inner = {c: grouped_cv(qs, corpus, k - 1, seed, c, None, trainable) for c in choices}
+            chosen = max(choices, key=lambda c: (sum(r["hit5_adapted"] * r["n_test"] for r in inner[c]),
+                                                 sum(r["mrr10_adapted"] * r["n_test"] for r in inner[c])))
+        w = train(qs, trainable, corpus, seed, chosen)
         (h0, m0), (h1, m1) = metrics(qs, test, corpus, None), metrics(qs, test, corpus, w)
         rows.append({"fold": f, "n_test": len(test), "n_train": len(trainable), "hit5": h0, "hit5_adapted": h1,
-                     "mrr10": m0, "mrr10_adapted": m1})
+                     "mrr10": m0, "mrr10_adapted": m1, "l2": chosen})
     return rows
 
 
@@ -268,6 +278,7 @@ def summary(name: str, rows: list[dict]) -> dict:
         out[key] = round(sum(r[key] * r["n_test"] for r in rows) / n, 3)  # pooled over the folds' questions
     deltas = [r["hit5_adapted"] - r["hit5"] for r in rows]
     out["hit5_gain_per_fold"] = [round(d, 3) for d in deltas]
+    out["l2_per_fold"] = [r["l2"] for r in rows]
     out["hit5_gain_fold_mean"] = round(statistics.mean(deltas), 3)
     out["hit5_gain_fold_sd"] = round(statistics.stdev(deltas), 3) if len(deltas) > 1 else 0.0
     mdeltas = [r["mrr10_adapted"] - r["mrr10"] for r in rows]
@@ -285,11 +296,13 @@ def main() -> int:
                         help="score as the product's dense side does (chunk cosine + best sentence cosine)")
     parser.add_argument("--check", type=int, default=0, help="check the chunk labels against covers() on N questions")
     parser.add_argument("--in-sample", action="store_true", help="also train and test on every question (a diagnostic)")
+    parser.add_argument("--nested", help="L2 values to pick from per fold by inner grouped CV, e.g. 1,0.1,0.01")
     parser.add_argument("--l2", type=float, default=L2)
     parser.add_argument("--save", type=Path, help="train on every question of --set (eo or obliqa), save W (.npy)")
     args = parser.parse_args()
     settings = Settings()
     seeds = [int(s) for s in args.seeds.split(",")]
+    choices = [float(c) for c in args.nested.split(",")] if args.nested else None
     loaded: dict[str, tuple[Questions, Corpus]] = {}
 
     def get(name: str) -> tuple[Questions, Corpus]:
@@ -307,7 +320,7 @@ def main() -> int:
             qs, corpus = get(name)
             for seed in seeds:
                 t0 = time.time()
-                rows = grouped_cv(qs, corpus, args.folds, seed, args.l2)
+                rows = grouped_cv(qs, corpus, args.folds, seed, args.l2, choices)
                 print(json.dumps({**summary(name, rows), "seed": seed, "l2": args.l2, "sentences": args.sentences,
                                   "seconds": round(time.time() - t0)}))
             if args.in_sample:  # not a result: how far W moves and what it fits on the questions it saw
