@@ -2,6 +2,7 @@
 without it, document-grouped cross-validated, and optionally save the matrix.
 
     /work/main/.venv/bin/python scripts/train_adapter.py [--set eo|obliqa|transfer|all] [--seeds 0,1,2] [--sentences]
+        [--l2 1.0] [--nested 1,0.1,0.01,0] [--in-sample] [--check N]
         [--save adapter.npy]
 
 The adapted question vector is normalise(W q) with q the bundled MiniLM's ``encode_query`` vector and W a 384 x 384
