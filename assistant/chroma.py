@@ -6,6 +6,7 @@ Chroma caps what one call may carry (batches, SQLite variables), so writes and f
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import chromadb
@@ -19,6 +20,7 @@ from assistant.settings import Settings
 # Chroma refuses batches above its max_batch_size (~5,000 on SQLite); a long document has more sentences than that.
 CHROMA_BATCH = 4000
 PAGE = 5000  # records read from Chroma per call (SQLite caps the variables of one query)
+PAGE_DOCS = 100  # documents named in one `$in` filter when re-reading the changed ones
 
 
 def chroma_client(settings: Settings, generation: int = 0) -> chromadb.ClientAPI:
@@ -49,6 +51,18 @@ def all_ids(collection: Any, with_owner: bool = False) -> Any:
         if with_owner:
             owners += [meta["chunk_id"] for meta in got["metadatas"]]
     return (ids, owners) if with_owner else ids
+
+
+def read_records(collection: Any, docs: list[str] | None) -> Iterator[tuple[str, str, dict]]:
+    """(id, text, metadata) of every record of ``docs`` (of all when None), read in pages."""
+    wheres = [None] if docs is None else [{"doc": {"$in": docs[at : at + PAGE_DOCS]}}
+                                          for at in range(0, len(docs), PAGE_DOCS)]  # fmt: skip
+    for where in wheres:
+        for offset in range(0, collection.count(), PAGE):
+            got = collection.get(where=where, include=["documents", "metadatas"], limit=PAGE, offset=offset)
+            yield from zip(got["ids"], got["documents"], got["metadatas"])
+            if len(got["ids"]) < PAGE:
+                break
 
 
 def query(collection: Any, query_vec: np.ndarray, n: int, docs: list[str] | None, include: list[str]) -> dict:

@@ -21,7 +21,7 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from assistant.catalog import Catalog, adopt_json_layout
-from assistant.chroma import CHROMA_BATCH, PAGE, chroma_client, query
+from assistant.chroma import CHROMA_BATCH, chroma_client, query, read_records
 from assistant.errors import IndexMismatch, UnknownDocument
 from assistant.integrity import Integrity
 from assistant.lexical import LexicalIndex, LexicalView, Rebuilder
@@ -34,7 +34,6 @@ from assistant.settings import Settings
 WRITING = "writing.marker"
 # Settings that shape what is stored: opening an index with other values would mix old and new chunks.
 LAYOUT = ("embedder", "chunk_size", "embed_context")
-PAGE_DOCS = 100  # documents named in one `$in` filter when re-reading the changed ones
 
 
 @dataclass
@@ -121,19 +120,10 @@ class Store(Integrity):
     def _read_chunks(self, names: list[str], everything: bool) -> dict[str, ChunkRecord]:
         """The visible chunk records of these documents, read from Chroma (``everything``: all of them, unfiltered)."""
         chunks: dict[str, ChunkRecord] = {}
-        if everything:
-            reads = [None] if names else []
-        else:
-            reads = [{"doc": {"$in": names[at : at + PAGE_DOCS]}} for at in range(0, len(names), PAGE_DOCS)]
-        for where in reads:
-            for offset in range(0, self.collection.count(), PAGE):
-                got = self.collection.get(where=where, include=["documents", "metadatas"], limit=PAGE, offset=offset)
-                for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
-                    info = self.documents.get(meta.get("doc"))
-                    if info is not None and info["content_hash"] == meta.get("content_hash"):
-                        chunks[cid] = ChunkRecord(text, meta, meta["doc"])
-                if len(got["ids"]) < PAGE:
-                    break
+        for cid, text, meta in read_records(self.collection, None if everything and names else names):
+            info = self.documents.get(meta.get("doc"))
+            if info is not None and info["content_hash"] == meta.get("content_hash"):
+                chunks[cid] = ChunkRecord(text, meta, meta["doc"])
         return chunks
 
     def _refresh_lexical(self) -> None:
