@@ -39,6 +39,7 @@ FEATURES = (
     "dense",  # the passage's own cosine to the question (scaled as similarity), 0 when dense did not rank it
     "passage_similarity",  # the best similarity among the passage's sentences
     "answer_type",  # +1 the sentence holds the kind of value asked for (a number, a date), -1 not, 0 none asked
+    "names_missing_document",  # share of the question's names absent from the passage's whole document
 )
 # The rarest terms of a question are what it is specifically about (a scheme, a place, a disease): the two of
 # highest IDF, or one for a question of one or two terms. Two: questions here hold 4-8 content terms, and a

@@ -103,7 +103,8 @@ class Library:
         self._searcher = HybridSearcher(self._store, self.settings)
         # Without sentence vectors the composer embeds a capped few sentences per question itself.
         stored = self._store.sentence_embeddings if self._store.has_sentences else None
-        self._composer = Composer(self.embedder, self._store, self.settings, stored)
+        self._composer = Composer(self.embedder, self._store, self.settings, stored,
+                                  document_text=self._store.document_text)
         if self._store.missing_sentences:
             self._add_missing_sentences()
 

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.answerability import FEATURES, MODEL_FILE, Model, fit  # noqa: E402
-from assistant.compose import HEURISTIC_THRESHOLD  # noqa: E402
+from assistant.compose import HEURISTIC_THRESHOLD, SUBJECT_SHARE  # noqa: E402
 from assistant.evaluation import covers, load_jsonl  # noqa: E402
 from assistant.evaluation.baselines import open_method  # noqa: E402
 from assistant.evaluation.runs import eval_index_dir  # noqa: E402
@@ -97,12 +97,14 @@ def _asked(library, q: dict, group: str | None, kind: str, docs: list[str] | Non
 
 def decide(scores: np.ndarray, a: Asked, threshold: float, subject: bool) -> tuple[bool, bool]:
     """(refused, cited a covering passage) for one question from its candidates' scores; ``subject``: the subject
-    rule of compose.Composer.off_subject (refuse when the best sentence's passage holds none of the question's
-    names) applies too."""
+    rule of compose.Composer.off_subject (refuse when the best sentence's passage lacks half or more of the
+    question's names and its document lacks one) applies too."""
     if len(scores) == 0 or scores.max() < threshold:
         return True, False
     best = int(scores.argmax())
-    if subject and a.x[best, FEATURES.index("names_missing")] == 1.0 and not a.x[best, FEATURES.index("byline")]:
+    row = a.x[best]
+    if (subject and not row[FEATURES.index("byline")] and row[FEATURES.index("names_missing")] >= SUBJECT_SHARE
+            and row[FEATURES.index("names_missing_document")] > 0.0):
         return True, False
     return False, bool(a.label[best])
 

@@ -128,3 +128,55 @@ def test_on_the_multilingual_index_a_chinese_question_is_answered(multilingual_l
 def test_other_script_share_counts_letters(question: str, share: float) -> None:
     assert other_script_share(question) == pytest.approx(share)
     assert (other_script_share(question) > OTHER_SCRIPT_SHARE) == (share > 0.5)
+
+
+CLOSING = (
+    "Closing of Federal Offices on Christmas Eve\n\n"
+    "All executive departments and agencies shall be closed and their employees excused from duty on Tuesday, "
+    "December 24, 2024, except those needed for reasons of national security.\n\n"
+    "The head of each agency may decide that certain offices must stay open for reasons of public need."
+)
+
+
+def test_the_answer_states_the_fact_not_the_documents_title(library: Library) -> None:
+    # The title line holds every word of the question and used to be the whole answer; the sentence saying what
+    # the order does is the answer.
+    library.add_documents([Document(page_content=CLOSING, metadata={"doc": "closing.txt"})])
+    answer = library.ask("Are federal offices closed on Christmas Eve?")
+    assert not answer.refused
+    assert "excused from duty" in answer.text
+    assert "Closing of Federal Offices on Christmas Eve" not in answer.text
+
+
+RECORDS = "\n\n".join([
+    "Record Keeping Rules",
+    "These rules are made by the ADGM Financial Services Regulatory Authority (FSRA) and apply to every firm it "
+    "authorises.",
+    *[f"Part {n}. {topic}" for n, topic in enumerate([
+        "Visitors to a firm's office sign the visitor book at reception and wear a badge while on the premises.",
+        "Parking spaces beside the building are kept for staff with a permit issued by the facilities team.",
+        "The canteen serves lunch between noon and two o'clock, and hot drinks are free all day for every employee.",
+        "Fire drills take place twice a year; staff leave by the nearest exit and gather at the car park.",
+        "Laptops are locked away at night, and a lost laptop is reported to the help desk within one hour.",
+        "Annual leave requests go to the line manager at least two weeks ahead of the first day of leave.",
+        "Meeting rooms are booked through the calendar, and a room not used within fifteen minutes is released.",
+        "Printers on each floor print double-sided by default, and confidential papers go into the locked bins.",
+        "Staff who work from home keep to the same security rules as in the office and use the company network.",
+        "New joiners complete the induction course in their first week, including the module on data protection.",
+        "Expenses are claimed within thirty days with receipts attached, through the finance system only.",
+        "The office closes at eight in the evening; anyone working later tells the security desk before seven.",
+    ], start=1)],
+    "Part 13. Transaction records. A firm must keep its transaction records for at least six years.",
+])
+
+
+def test_a_name_the_document_holds_counts_though_the_passage_omits_it(library: Library) -> None:
+    # The passage with the rule does not repeat the regulator's name, which the document gives once at the top:
+    # the question is about this document, so it is answered. The same question about a regulator the
+    # document never names is about something else, and is refused.
+    library.add_documents([Document(page_content=RECORDS, metadata={"doc": "records.txt"})])
+    assert len(library.chunks("records.txt")) > 1
+    answer = library.ask("How long does the ADGM FSRA require transaction records to be kept?")
+    assert not answer.refused and "six years" in answer.text
+    assert "ADGM" not in answer.sources[0].hit.text
+    assert library.ask("How long does the DIFC DFSA require transaction records to be kept?").refused

@@ -67,7 +67,9 @@ class LangChainDefault:
             embedding_function=self.embedder,
             collection_metadata={"hnsw:space": "cosine"},
         )
-        self.composer = Composer(self.embedder, self._lexical(), self.settings, learned=False)
+        self._texts: dict[str, str] = {}
+        self.composer = Composer(self.embedder, self._lexical(), self.settings, learned=False,
+                                 document_text=self._texts.get)
 
     def ingest(self, folder: Path) -> None:
         """Split and embed every file once; the folder is keyed on the corpus, so a second run reuses it."""
@@ -97,7 +99,11 @@ class LangChainDefault:
 
     def _lexical(self) -> LexicalIndex:
         """IDF statistics for the composer's term coverage (the retrieval itself stays dense-only)."""
-        got = self.vectorstore.get(include=["documents"])
+        got = self.vectorstore.get(include=["documents", "metadatas"])
+        # A document's chunks, joined, stand for its text (the subject rule asks which names a document holds).
+        self._texts.clear()
+        for text, meta in zip(got["documents"], got["metadatas"]):
+            self._texts[meta["doc"]] = f"{self._texts.get(meta['doc'], '')}\n{text}"
         return LexicalIndex.build(got["ids"], got["documents"])
 
     def search(self, query: str, k: int = 10, docs: list[str] | None = None) -> SearchResult:
