@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -74,6 +74,7 @@ class QuestionTerms:
     numbers: set[str]
     names: set[str]
     asks: re.Pattern | None = None  # what an answering sentence holds (_HAS_NUMBER, _HAS_DATE), None: not typed
+    short: set[str] = field(default_factory=set)  # names written in capitals ("NJ", "FSRA"): maybe initials
 
     @classmethod
     def of(cls, question: str, idf) -> QuestionTerms:
@@ -83,8 +84,9 @@ class QuestionTerms:
         numbers = {_plain_number(n) for n in _NUMBER.findall(question)}
         words = re.findall(r"[A-Za-z][A-Za-z'\-]*", question)
         names = {tok for w in words[1:] if w[0].isupper() and w.lower() not in _NOT_NAMES for tok in tokenize(w)}
+        short = {w.lower() for w in words[1:] if w.isupper() and 2 <= len(w) <= ACRONYM_WORDS} & names
         asks = _HAS_DATE if _ASKS_DATE.search(question) else _HAS_NUMBER if _ASKS_NUMBER.search(question) else None
-        return cls(weights, rare, numbers, names - numbers, asks)
+        return cls(weights, rare, numbers, names - numbers, asks, short)
 
     def answer_type(self, sentence: str) -> float:
         if self.asks is None:
@@ -97,6 +99,39 @@ class QuestionTerms:
 
     def share(self, wanted: set[str], tokens: set[str]) -> float:
         return len(wanted & tokens) / len(wanted) if wanted else 1.0
+
+    def names_missing(self, tokens: set[str], initials: set[str] = frozenset()) -> float:
+        """Share of the question's names absent from the tokens; a name in capitals also counts as present when
+        ``initials`` (acronyms of the same text) hold it."""
+        if not self.names:
+            return 0.0
+        found = (self.names & tokens) | (self.short & initials)
+        return 1.0 - len(found) / len(self.names)
+
+
+# Staff shorten names the documents spell out ("NJ Transit" for New Jersey Transit, "FSRA" for the Financial
+# Services Regulatory Authority): a document holds a short name when its capitalised words spell it. Small words
+# inside a name are skipped ("Department of Homeland Security": DHS). Up to six words: longer initialisms are rare.
+_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*|[^\sA-Za-z]")  # a word, or what ends a name
+_INSIDE_NAMES = frozenset({"of", "and", "the", "for", "on", "in", "to", "&"})
+ACRONYM_WORDS = 6
+
+
+def acronyms(text: str) -> set[str]:
+    """Lower-cased initials of every run of 2 to ACRONYM_WORDS capitalised words in the text."""
+    out: set[str] = set()
+    run: list[str] = []
+    for word in [*_NAME_WORD.findall(text), "."]:
+        if word[0].isupper():  # a capitalised word continues the name; punctuation, digits, lower case end it
+            run.append(word[0].lower())
+            continue
+        if word.lower() in _INSIDE_NAMES and run:
+            continue
+        for i in range(len(run)):
+            for j in range(i + 2, min(len(run), i + ACRONYM_WORDS) + 1):
+                out.add("".join(run[i:j]))
+        run = []
+    return out
 
 
 def _plain_number(text: str) -> str:

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.answerability import FEATURES, MODEL_FILE, Model, fit  # noqa: E402
-from assistant.compose import HEURISTIC_THRESHOLD, SUBJECT_SHARE  # noqa: E402
+from assistant.compose import HEURISTIC_THRESHOLD  # noqa: E402
 from assistant.evaluation import covers, load_jsonl  # noqa: E402
 from assistant.evaluation.baselines import open_method  # noqa: E402
 from assistant.evaluation.runs import eval_index_dir  # noqa: E402
@@ -97,14 +97,13 @@ def _asked(library, q: dict, group: str | None, kind: str, docs: list[str] | Non
 
 def decide(scores: np.ndarray, a: Asked, threshold: float, subject: bool) -> tuple[bool, bool]:
     """(refused, cited a covering passage) for one question from its candidates' scores; ``subject``: the subject
-    rule of compose.Composer.off_subject (refuse when the best sentence's passage lacks half or more of the
-    question's names and its document lacks one) applies too."""
+    rule of compose.Composer.off_subject (refuse when the best sentence's document lacks one of the question's
+    names) applies too."""
     if len(scores) == 0 or scores.max() < threshold:
         return True, False
     best = int(scores.argmax())
     row = a.x[best]
-    if (subject and not row[FEATURES.index("byline")] and row[FEATURES.index("names_missing")] >= SUBJECT_SHARE
-            and row[FEATURES.index("names_missing_document")] > 0.0):
+    if subject and not row[FEATURES.index("byline")] and row[FEATURES.index("names_missing_document")] > 0.0:
         return True, False
     return False, bool(a.label[best])
 

@@ -7,10 +7,10 @@ import json
 import numpy as np
 from langchain_core.documents import Document
 
-from assistant.answerability import FEATURES, MODEL_FILE, Model, QuestionTerms, fit, load_model
+from assistant.answerability import FEATURES, MODEL_FILE, Model, QuestionTerms, acronyms, fit, load_model
 from assistant.compose import Composer
 from assistant.embeddings import get_embedder
-from assistant.lexical import LexicalIndex
+from assistant.lexical import LexicalIndex, tokenize
 from assistant.library import Library
 from assistant.retrieval import Hit
 from assistant.settings import Settings
@@ -48,6 +48,18 @@ def test_numbers_and_names_of_the_question_are_looked_for_in_the_passage() -> No
     assert all(_feature(c, "numbers_missing") == 0.0 for c in right)
     terms = QuestionTerms.of("When does the Long Island Rail Road board report?", lambda t: 1.0)
     assert {"long", "island", "rail", "road"} <= terms.names
+
+
+def test_a_short_name_counts_as_present_where_the_document_spells_it_out() -> None:
+    text = "A dispute between New Jersey Transit Rail Operations and the Department of Homeland Security."
+    assert {"nj", "njt", "dhs"} <= acronyms(text)
+    assert "ot" not in acronyms("New Jersey Transit. Others agree.")  # a sentence's end ends a name
+    terms = QuestionTerms.of("How long do NJ Transit and its engineers have?", lambda t: 1.0)
+    tokens = set(tokenize(text))
+    assert terms.names_missing(tokens) == 0.5  # "NJ" is not a word of the text ...
+    assert terms.names_missing(tokens, acronyms(text)) == 0.0  # ... but its initials are
+    # Only a name written in capitals is read as initials: "Nj" or "Eve" are not.
+    assert QuestionTerms.of("Is the Nj board open?", lambda t: 1.0).names_missing(tokens, acronyms(text)) == 1.0
 
 
 def test_logistic_fit_ranks_the_positive_side_higher() -> None:
