@@ -63,6 +63,9 @@ class Answer:
     # A refusal decided before any passage was judged (compose.LANGUAGE_NOTICE: the index cannot read the question's
     # language): shown instead of REFUSAL, with no nearest passages.
     notice: str | None = None
+    # A refusal by the subject rule (compose.Composer.off_subject): the question's names, as written, that the
+    # document of the closest passage never mentions; the reader is told, so a name spelt otherwise can be re-asked.
+    unmentioned: list[str] = field(default_factory=list)
     # The scored sentences the answer or refusal was decided from (compose.Candidate: features, probability); not
     # rendered, kept so the decision can be inspected and so scripts/train_answerability.py can learn from it.
     candidates: list[Any] = field(default_factory=list, repr=False)
@@ -82,9 +85,19 @@ class Answer:
         return ""
 
     @property
+    def refusal(self) -> str:
+        """What a refusal says: REFUSAL, and the names the closest document does not mention when that decided it."""
+        return f"{REFUSAL} {self.unmentioned_note}" if self.unmentioned else REFUSAL
+
+    @property
+    def unmentioned_note(self) -> str:
+        names = ", ".join(f"“{name}”" for name in self.unmentioned)
+        return f"The closest passage is from a document that does not mention {names}." if names else ""
+
+    @property
     def text(self) -> str:
         if self.refused:
-            return self.notice or REFUSAL
+            return self.notice or self.refusal
         return " ".join(f"{s.text} [{s.n}]" for s in self.sentences)
 
     def source(self, n: int) -> Source:
@@ -111,6 +124,7 @@ class Answer:
             "answerability": self.answerability,
             "mode": self.mode,
             "notice": self.notice,
+            "unmentioned": self.unmentioned,
             **(self._written_dict() if self.mode != "quoted" else {}),
             "sentences": [{"text": s.text, "n": s.n, "start": s.start, "end": s.end} for s in self.sentences],
             # Only sources a sentence actually cites: listing uncited ones would inflate citation_hit.
@@ -129,7 +143,7 @@ class Answer:
         if self.notice:
             return self.notice
         if self.refused:
-            lines = [f"{REFUSAL} The nearest passages (not an answer):"]
+            lines = [f"{self.refusal} The nearest passages (not an answer):"]
             for i, hit in enumerate(self.nearest[:NEAREST_SHOWN], 1):
                 lines += [f"{i:>2}. {where(hit.chunk.metadata)} ({hit.doc})", f"    {shorten(hit.text, 200)}"]
             return "\n".join(lines)
@@ -142,7 +156,7 @@ class Answer:
         if self.notice:
             return md_escape(self.notice)
         if self.refused:
-            return REFUSAL
+            return f"{REFUSAL} {md_escape(self.unmentioned_note)}" if self.unmentioned else REFUSAL
         if self.groups:
             parts = [f"**Overview: {md_escape(self.topic or self.question)}**"]
             for group in self.groups:

@@ -82,9 +82,8 @@ class QuestionTerms:
         by_rarity = sorted(weights, key=lambda t: weights[t], reverse=True)
         rare = set(by_rarity[: RARE_TERMS if len(by_rarity) > 2 else 1])
         numbers = {_plain_number(n) for n in _NUMBER.findall(question)}
-        words = re.findall(r"[A-Za-z][A-Za-z'\-]*", question)
-        names = {tok for w in words[1:] if w[0].isupper() and w.lower() not in _NOT_NAMES for tok in tokenize(w)}
-        short = {w.lower() for w in words[1:] if w.isupper() and 2 <= len(w) <= ACRONYM_WORDS} & names
+        names = {tok for w in name_words(question) for tok in tokenize(w)}
+        short = {w.lower() for w in name_words(question) if w.isupper() and 2 <= len(w) <= ACRONYM_WORDS} & names
         asks = _HAS_DATE if _ASKS_DATE.search(question) else _HAS_NUMBER if _ASKS_NUMBER.search(question) else None
         return cls(weights, rare, numbers, names - numbers, asks, short)
 
@@ -131,6 +130,24 @@ def acronyms(text: str) -> set[str]:
             for j in range(i + 2, min(len(run), i + ACRONYM_WORDS) + 1):
                 out.add("".join(run[i:j]))
         run = []
+    return out
+
+
+def name_words(question: str) -> list[str]:
+    """The question's words written with a capital, its first word and the usual openers (_NOT_NAMES) aside."""
+    words = re.findall(r"[A-Za-z][A-Za-z'\-]*", question)
+    return [w for w in words[1:] if w[0].isupper() and w.lower() not in _NOT_NAMES]
+
+
+def unmentioned_names(question: str, tokens: set[str], initials: set[str]) -> list[str]:
+    """The question's names, as written and in order, that neither ``tokens`` nor (for one in capitals)
+    ``initials`` hold; numbers aside."""
+    out: list[str] = []
+    for word in name_words(question):
+        terms = [t for t in tokenize(word) if not t.isdigit()]
+        short = word.isupper() and word.lower() in initials
+        if terms and not short and not any(t in tokens for t in terms) and word not in out:
+            out.append(word)
     return out
 
 

@@ -14,7 +14,15 @@ from typing import Protocol
 import numpy as np
 
 from assistant.answer import Answer, AnswerSentence, Source
-from assistant.answerability import FEATURES, Model, QuestionTerms, acronyms, load_model, numbers_in
+from assistant.answerability import (
+    FEATURES,
+    Model,
+    QuestionTerms,
+    acronyms,
+    load_model,
+    numbers_in,
+    unmentioned_names,
+)
 from assistant.chunking import sentence_spans
 from assistant.embeddings import Embedder
 from assistant.lexical import script, tokenize
@@ -189,8 +197,11 @@ class Composer:
             score: float | None = max(c.probability or 0.0 for c in candidates)
         else:
             score = self.answerability(candidates)
-        if self.refuses(score, learned=self.model is not None) or self.off_subject(candidates):
+        off = self.off_subject(candidates)
+        if self.refuses(score, learned=self.model is not None) or off is not None:
             answer = Answer(question, refused=True, nearest=top, hits=found.hits, answerability=score)
+            if off is not None:
+                answer.unmentioned = self._unmentioned(question, top[off.rank])
         else:
             answer = self.cite(question, top, self._pick(candidates))
             answer.hits, answer.answerability = found.hits, score
@@ -202,19 +213,24 @@ class Composer:
         another script (OTHER_SCRIPT_SHARE)."""
         return self.embedder.name in ENGLISH_ONLY_EMBEDDERS and other_script_share(question) > OTHER_SCRIPT_SHARE
 
-    def off_subject(self, candidates: list[Candidate]) -> bool:
+    def off_subject(self, candidates: list[Candidate]) -> Candidate | None:
         """Subject rule (issue 10, point 3): the best sentence's document never mentions one of the names the
         question asks about ("Long Island Rail Road", "Juneteenth", "Venezuela"), not even by its initials: the
-        answer would be about something else."""
+        answer would be about something else. Returns that best candidate, or None when the rule does not refuse."""
         if not SUBJECT_RULE or not candidates:
-            return False
+            return None
         if self.model is not None:
             best = max(candidates, key=lambda c: c.probability or 0.0)
         else:
             best = max(candidates, key=lambda c: c.score)
-        if best.byline or best.features is None:
-            return False
-        return best.features[_NAMES_MISSING_DOCUMENT] > 0.0
+        if best.byline or best.features is None or best.features[_NAMES_MISSING_DOCUMENT] == 0.0:
+            return None
+        return best
+
+    def _unmentioned(self, question: str, hit: Hit) -> list[str]:
+        """The question's names, as written, that the hit's document does not mention: what the refusal tells."""
+        tokens, initials = self._tokens_of_document(hit) or (set(tokenize(hit.text)), set())
+        return unmentioned_names(question, tokens, initials)
 
     @property
     def threshold(self) -> float:

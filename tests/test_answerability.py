@@ -96,6 +96,10 @@ def test_a_question_about_a_name_the_library_lacks_is_refused(seed_library: Libr
     # subject rule refuses it although its sentences share the topic's words.
     answer = seed_library.ask("What role does Samsung play in developing new materials?")
     assert answer.refused
+    # The reader is told which name the closest document lacks, so a name spelt otherwise can be asked again.
+    assert answer.unmentioned == ["Samsung"] and "does not mention “Samsung”" in answer.text
+    assert "“Samsung”" in answer.to_text() and "“Samsung”" in answer.body_markdown()
+    assert answer.to_dict()["unmentioned"] == ["Samsung"]
     assert not seed_library.ask("What new materials does the plan want developed?").refused
 
 

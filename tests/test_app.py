@@ -145,7 +145,10 @@ def test_off_topic_question_is_refused_with_labelled_nearest_passages(
 ) -> None:
     at = ask(open_app(app_index, monkeypatch), "What is the cafeteria menu on Fridays?")
     reply = at.chat_message[1]
-    assert reply.markdown[0].value == "The documents do not answer this question."
+    assert reply.markdown[0].value == (
+        "The documents do not answer this question. "
+        "The closest passage is from a document that does not mention “Fridays”\\."  # Markdown-escaped
+    )
     assert reply.markdown[1].value == "**Not an answer — nearest passages**"
     assert not [b for b in at.button if (b.key or "").startswith("cite-")]
     assert [b for b in at.button if (b.key or "").startswith("near-")]

@@ -119,7 +119,11 @@ def test_answer_rows_keep_hostile_text_literal() -> None:
 
 def test_refusal_and_searched_note(seed_library: Library) -> None:
     refused = ask(seed_library, "What is the cafeteria menu on Fridays?", [])
-    assert answer_markdown(refused) == "The documents do not answer this question."
+    # The page says which name of the question the closest document lacks.
+    assert answer_markdown(refused) == (
+        "The documents do not answer this question. "
+        "The closest passage is from a document that does not mention “Fridays”\\."  # Markdown-escaped
+    )
     follow = ask(seed_library, "And what about hydrogen?", ["What does the plan say about new energy vehicles?"])
     assert searched_note(follow) == "Searched: What does the plan say about hydrogen?"
 
