@@ -10,6 +10,7 @@ answerability the refusal is decided on.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
@@ -99,13 +100,11 @@ class QuestionTerms:
     def share(self, wanted: set[str], tokens: set[str]) -> float:
         return len(wanted & tokens) / len(wanted) if wanted else 1.0
 
-    def names_missing(self, tokens: set[str], initials: set[str] = frozenset()) -> float:
-        """Share of the question's names absent from the tokens; a name in capitals also counts as present when
-        ``initials`` (acronyms of the same text) hold it."""
+    def names_missing(self, text: Mentions) -> float:
+        """Share of the question's names the text does not mention (Mentions.holds)."""
         if not self.names:
             return 0.0
-        found = (self.names & tokens) | (self.short & initials)
-        return 1.0 - len(found) / len(self.names)
+        return sum(not text.holds(t, t in self.short) for t in self.names) / len(self.names)
 
 
 # Staff shorten names the documents spell out ("NJ Transit" for New Jersey Transit, "FSRA" for the Financial
@@ -139,16 +138,52 @@ def name_words(question: str) -> list[str]:
     return [w for w in words[1:] if w[0].isupper() and w.lower() not in _NOT_NAMES]
 
 
-def unmentioned_names(question: str, tokens: set[str], initials: set[str]) -> list[str]:
-    """The question's names, as written and in order, that neither ``tokens`` nor (for one in capitals)
-    ``initials`` hold; numbers aside."""
+def unmentioned_names(question: str, text: Mentions) -> list[str]:
+    """The question's names, as written and in order, that the text does not mention; numbers aside."""
     out: list[str] = []
     for word in name_words(question):
         terms = [t for t in tokenize(word) if not t.isdigit()]
-        short = word.isupper() and word.lower() in initials
-        if terms and not short and not any(t in tokens for t in terms) and word not in out:
+        short = word.isupper() and 2 <= len(word) <= ACRONYM_WORDS
+        if terms and not any(text.holds(t, short) for t in terms) and word not in out:
             out.append(word)
     return out
+
+
+# A name's other forms: staff write "Afghan" where the order says "Afghanistan", "Europe" for "European", "Americans"
+# for "America". A term of at least this many letters counts as mentioned when a word of the text begins with it,
+# or it begins with a word of the text of at least this many letters (shorter ones would let "Mau" stand for "Maui").
+NAME_FORM_LETTERS = 5
+
+
+@dataclass(frozen=True)
+class Mentions:
+    """What a text (a document) mentions, to look a question's names up in: its terms, the same sorted (for the
+    other forms of a name), and the initials its capitalised words spell (acronyms)."""
+
+    terms: frozenset[str]
+    ordered: tuple[str, ...]
+    initials: frozenset[str]
+
+    @classmethod
+    def of(cls, text: str) -> Mentions:
+        terms = frozenset(tokenize(text))
+        return cls(terms, tuple(sorted(terms)), frozenset(acronyms(text)))
+
+    @classmethod
+    def terms_only(cls, terms: set[str]) -> Mentions:
+        return cls(frozenset(terms), tuple(sorted(terms)), frozenset())
+
+    def holds(self, term: str, short: bool = False) -> bool:
+        """Whether the text mentions the term: as it is, in a longer or shorter form of it, or (``short``: the
+        question wrote it in capitals) as the initials of a name."""
+        if term in self.terms or (short and term in self.initials):
+            return True
+        if len(term) < NAME_FORM_LETTERS:
+            return False
+        at = bisect.bisect_left(self.ordered, term)
+        if at < len(self.ordered) and self.ordered[at].startswith(term):
+            return True
+        return any(term[:k] in self.terms for k in range(NAME_FORM_LETTERS, len(term)))
 
 
 def _plain_number(text: str) -> str:

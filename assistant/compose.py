@@ -16,9 +16,9 @@ import numpy as np
 from assistant.answer import Answer, AnswerSentence, Source
 from assistant.answerability import (
     FEATURES,
+    Mentions,
     Model,
     QuestionTerms,
-    acronyms,
     load_model,
     numbers_in,
     unmentioned_names,
@@ -180,7 +180,7 @@ class Composer:
         # A document's text, to check which of a question's names it holds (the subject rule); None: the passage
         # stands for its document.
         self.document_text = document_text
-        self._document_tokens: dict[tuple[str, str | None], tuple[set[str], set[str]]] = {}
+        self._document_mentions: dict[tuple[str, str | None], Mentions] = {}
 
     def compose(self, question: str, found: SearchResult) -> Answer:
         """The cited answer to ``question`` from the passages found for it, or a refusal."""
@@ -229,8 +229,7 @@ class Composer:
 
     def _unmentioned(self, question: str, hit: Hit) -> list[str]:
         """The question's names, as written, that the hit's document does not mention: what the refusal tells."""
-        tokens, initials = self._tokens_of_document(hit) or (set(tokenize(hit.text)), set())
-        return unmentioned_names(question, tokens, initials)
+        return unmentioned_names(question, self._mentions(hit) or Mentions.terms_only(set(tokenize(hit.text))))
 
     @property
     def threshold(self) -> float:
@@ -276,8 +275,7 @@ class Composer:
             heading_tokens = set(tokenize(heading))
             passage_tokens = set(tokenize(hit.text)) | heading_tokens
             passage_numbers = numbers_in(f"{hit.text} {heading}")
-            document_tokens, initials = self._tokens_of_document(hit) or (passage_tokens, set())
-            names_missing_document = terms.names_missing(document_tokens, initials)
+            names_missing_document = terms.names_missing(self._mentions(hit) or Mentions.terms_only(passage_tokens))
             passage = [
                 terms.coverage(passage_tokens), terms.share(terms.rare, passage_tokens),
                 1.0 - terms.share(terms.numbers, passage_numbers), 1.0 - terms.share(terms.names, passage_tokens),
@@ -317,19 +315,18 @@ class Composer:
             c.features[_PASSAGE_SIMILARITY] = best_in_passage[c.rank]
         return out
 
-    def _tokens_of_document(self, hit: Hit) -> tuple[set[str], set[str]] | None:
-        """The terms of the hit's whole document and the short names its capitalised words spell (acronyms),
-        cached by name and content hash (a re-ingested document with new text gets new terms); None when the
-        composer has no document texts."""
+    def _mentions(self, hit: Hit) -> Mentions | None:
+        """What the hit's whole document mentions (its terms and the initials of its names), cached by name and
+        content hash (a re-ingested document with new text is read again); None when the composer has no document
+        texts."""
         if self.document_text is None:
             return None
         key = (hit.doc, hit.chunk.metadata.get("content_hash"))
-        if key not in self._document_tokens:
-            if len(self._document_tokens) > DOCUMENT_CACHE:
-                self._document_tokens.clear()
-            text = self.document_text(hit.doc) or ""
-            self._document_tokens[key] = set(tokenize(text)), acronyms(text)
-        return self._document_tokens[key]
+        if key not in self._document_mentions:
+            if len(self._document_mentions) > DOCUMENT_CACHE:
+                self._document_mentions.clear()
+            self._document_mentions[key] = Mentions.of(self.document_text(hit.doc) or "")
+        return self._document_mentions[key]
 
     def _spans(self, hit: Hit) -> list[tuple[int, int]]:
         """Sentence spans of a passage worth scoring (short fragments say nothing, bylines excepted), cached per

@@ -7,7 +7,17 @@ import json
 import numpy as np
 from langchain_core.documents import Document
 
-from assistant.answerability import FEATURES, MODEL_FILE, Model, QuestionTerms, acronyms, fit, load_model
+from assistant.answerability import (
+    FEATURES,
+    MODEL_FILE,
+    Mentions,
+    Model,
+    QuestionTerms,
+    acronyms,
+    fit,
+    load_model,
+    unmentioned_names,
+)
 from assistant.compose import Composer
 from assistant.embeddings import get_embedder
 from assistant.lexical import LexicalIndex, tokenize
@@ -55,11 +65,16 @@ def test_a_short_name_counts_as_present_where_the_document_spells_it_out() -> No
     assert {"nj", "njt", "dhs"} <= acronyms(text)
     assert "ot" not in acronyms("New Jersey Transit. Others agree.")  # a sentence's end ends a name
     terms = QuestionTerms.of("How long do NJ Transit and its engineers have?", lambda t: 1.0)
-    tokens = set(tokenize(text))
-    assert terms.names_missing(tokens) == 0.5  # "NJ" is not a word of the text ...
-    assert terms.names_missing(tokens, acronyms(text)) == 0.0  # ... but its initials are
-    # Only a name written in capitals is read as initials: "Nj" or "Eve" are not.
-    assert QuestionTerms.of("Is the Nj board open?", lambda t: 1.0).names_missing(tokens, acronyms(text)) == 1.0
+    assert terms.names_missing(Mentions.terms_only(set(tokenize(text)))) == 0.5  # "NJ" is not a word of the text
+    assert terms.names_missing(Mentions.of(text)) == 0.0  # ... but its initials are
+    # Only a name written in capitals is read as initials.
+    assert QuestionTerms.of("Is the Nj board open?", lambda t: 1.0).names_missing(Mentions.of(text)) == 1.0
+
+
+def test_a_name_counts_in_its_longer_or_shorter_form() -> None:
+    order = Mentions.of("Assets of Da Afghanistan Bank held in the United States by American banks. Maui Road.")
+    question = "Where do banks move the Afghan money, and do Americans or Koreans or the Mau people hold it?"
+    assert unmentioned_names(question, order) == ["Koreans", "Mau"]
 
 
 def test_logistic_fit_ranks_the_positive_side_higher() -> None:
