@@ -167,9 +167,9 @@ def main() -> int:
     print(f"{len(items)} questions ({kinds}), {sum(len(a.x) for a in items)} candidate sentences, "
           f"{len({a.group for a in items})} orders")
 
-    rule = [a.heuristic for a in items], [HEURISTIC_THRESHOLD] * len(items)
+    rule = [a.heuristic for a in items], [HEURISTIC_THRESHOLD["minilm"]] * len(items)
     heuristic = figures(items, *rule)
-    print("hand-set rule (threshold 0.6, nothing fitted):", json.dumps(heuristic))
+    print(f"hand-set rule (threshold {HEURISTIC_THRESHOLD['minilm']}, nothing fitted):", json.dumps(heuristic))
     subject = figures(items, *rule, subject=True)
     print("hand-set rule + subject rule (the default):", json.dumps(subject))
     if args.extra:

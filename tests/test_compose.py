@@ -29,7 +29,7 @@ def test_answer_cites_the_passage_holding_the_evidence(seed_library: Library) ->
     assert any("promote the industrialization of hydrogen fuel cell vehicles" in cited[s.n].hit.text
                for s in answer.sentences)
     assert len(answer.hits) >= 10 or len(answer.hits) == seed_library.counts()["records"]
-    assert answer.answerability is not None and answer.answerability >= HEURISTIC_THRESHOLD
+    assert answer.answerability is not None and answer.answerability >= HEURISTIC_THRESHOLD["minilm"]
 
 
 def test_answer_sentences_point_into_the_document(seed_library: Library) -> None:
@@ -51,7 +51,7 @@ def test_off_topic_question_is_refused_with_nearest_passages(seed_library: Libra
     assert answer.refused and not answer.sentences
     assert "do not answer" in answer.text
     assert answer.nearest  # shown to the user, labelled as not an answer
-    assert answer.answerability < HEURISTIC_THRESHOLD
+    assert answer.answerability < HEURISTIC_THRESHOLD["minilm"]
 
 
 def test_who_wrote_is_answered_from_the_byline(seed_library: Library) -> None:
