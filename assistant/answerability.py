@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.lexical import tokenize
+from assistant.lexical import tokenize, words
 
 MODEL_FILE = Path(__file__).with_name("answerability.json")
 
@@ -110,25 +110,20 @@ class QuestionTerms:
 # Staff shorten names the documents spell out ("NJ Transit" for New Jersey Transit, "FSRA" for the Financial
 # Services Regulatory Authority): a document holds a short name when its capitalised words spell it. Small words
 # inside a name are skipped ("Department of Homeland Security": DHS). Up to six words: longer initialisms are rare.
-_NAME_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*|[^\sA-Za-z]")  # a word, or what ends a name
-_INSIDE_NAMES = frozenset({"of", "and", "the", "for", "on", "in", "to", "&"})
+_INSIDE_NAMES = ("of", "and", "the", "for", "on", "in", "to", "&")
+# A run of capitalised words, small words allowed between them; punctuation, digits or a lower-case word end it.
+_NAME_RUN = re.compile(r"[A-Z][A-Za-z'\-]*(?:(?:\s+(?:" + "|".join(_INSIDE_NAMES) + r"))*\s+[A-Z][A-Za-z'\-]*)+")
 ACRONYM_WORDS = 6
 
 
 def acronyms(text: str) -> set[str]:
     """Lower-cased initials of every run of 2 to ACRONYM_WORDS capitalised words in the text."""
     out: set[str] = set()
-    run: list[str] = []
-    for word in [*_NAME_WORD.findall(text), "."]:
-        if word[0].isupper():  # a capitalised word continues the name; punctuation, digits, lower case end it
-            run.append(word[0].lower())
-            continue
-        if word.lower() in _INSIDE_NAMES and run:
-            continue
+    for found in _NAME_RUN.finditer(text):
+        run = [w[0].lower() for w in found.group().split() if w[0].isupper()]
         for i in range(len(run)):
             for j in range(i + 2, min(len(run), i + ACRONYM_WORDS) + 1):
                 out.add("".join(run[i:j]))
-        run = []
     return out
 
 
@@ -166,7 +161,8 @@ class Mentions:
 
     @classmethod
     def of(cls, text: str) -> Mentions:
-        terms = frozenset(tokenize(text))
+        # Each distinct word once: stemming every word of a 900 KB regulation took 173 ms, its distinct words 53 ms.
+        terms = frozenset(tokenize(" ".join(set(words(text)))))
         return cls(terms, tuple(sorted(terms)), frozenset(acronyms(text)))
 
     @classmethod

@@ -28,13 +28,18 @@ def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+def words(text: str) -> list[str]:
+    """The text's words as tokenize reads them (lower case; a Chinese run whole), before stopwords and stemming."""
+    return _WORD.findall(text.lower().replace("\u2019", "'"))
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased stemmed English words without stopwords; Chinese runs as character bigrams.
 
     Bigrams need no dictionary and match as well as word segmentation for short queries.
     """
     tokens: list[str] = []
-    for run in _WORD.findall(text.lower().replace("\u2019", "'")):
+    for run in words(text):
         if _CJK.match(run):
             tokens.extend(run if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
         elif run not in _STOP:
