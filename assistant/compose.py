@@ -82,12 +82,11 @@ RANK_PENALTY = 0.05
 # "Who wrote ...?" is answered by a byline (retrieval.BYLINE), which neither the embedder nor BM25 can match to the
 # question; a byline scores as a confident answer to such a question.
 BYLINE_SCORE = 2.0
-# The hand-set rule's refusal threshold on its score (above), per embedder, for the question nothing in the library
-# is about; a question about a subject beside the library's is the subject rule's. Since that rule refuses the
-# near-misses, MiniLM's came down from 0.6 to the top of the seed's off-topic questions (highest 0.458, lowest
-# answered 0.98): PolicyQA questions 301-1000, not looked at for the choice, are falsely refused 0.086 instead of
-# 0.229; the exec-orders dev near-misses refused 19 of 25 instead of 20 (docs/evaluation.md). e5 keeps 0.6: its
-# rescaled cosines run higher, and at 0.5 it refused none of the Chinese sets' unanswerable questions. Used by
+# The hand-set rule's refusal threshold, per embedder, for the question nothing in the library is about (a subject
+# beside the library's is the subject rule's). With that rule refusing near-misses, MiniLM's came down from 0.6 to
+# the top of the seed's off-topic questions (0.458; lowest answered 0.98): PolicyQA questions 301-1000, not looked
+# at for the choice, falsely refused 0.086 instead of 0.229; exec-orders dev near-misses refused 19 of 25, not 20
+# (docs/evaluation.md). e5 keeps 0.6: at 0.5 it refused none of the Chinese sets' unanswerable questions. Used by
 # topic overviews, and by answers when no learned model is loaded.
 HEURISTIC_THRESHOLD = {"minilm": 0.5, "e5": 0.6}
 DEFAULT_THRESHOLD = 0.6  # an embedder not measured here
@@ -322,16 +321,17 @@ class Composer:
         return out
 
     def _mentions(self, hit: Hit) -> Mentions | None:
-        """What the hit's whole document mentions (its terms and the initials of its names), cached by name and
-        content hash (a re-ingested document with new text is read again); None when the composer has no document
-        texts."""
-        if self.document_text is None:
-            return None
+        """What the hit's whole document and its title mention (terms, and the initials of its names), cached by
+        name and content hash (a re-ingested document with new text is read again); None when the composer has no
+        document texts, or not this one's (removed meanwhile): the passage then stands for its document."""
         key = (hit.doc, hit.chunk.metadata.get("content_hash"))
         if key not in self._document_mentions:
+            text = self.document_text(hit.doc) if self.document_text is not None else None
+            if text is None:
+                return None
             if len(self._document_mentions) > DOCUMENT_CACHE:
                 self._document_mentions.clear()
-            self._document_mentions[key] = Mentions.of(self.document_text(hit.doc) or "")
+            self._document_mentions[key] = Mentions.of(f"{hit.chunk.metadata.get('title', '')}\n{text}")
         return self._document_mentions[key]
 
     def _spans(self, hit: Hit) -> list[tuple[int, int]]:
