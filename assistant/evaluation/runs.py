@@ -71,7 +71,7 @@ def _progress(items: list, enabled: bool, unit: str) -> Iterable:
 # any of them must not be answered from an index built by the old code.
 INDEX_CODE = (
     "documents.py", "cleaning.py", "chunking.py", "embeddings.py", "lexical.py", "chroma.py", "catalog.py", "store.py",
-    "integrity.py", "library.py",
+    "integrity.py", "library.py", "torch_e5.py",
 )
 
 
