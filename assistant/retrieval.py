@@ -15,6 +15,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
 from assistant.chunking import sentence_spans
+from assistant.glossary import english_terms
 from assistant.lexical import script, tokenize
 from assistant.settings import Settings
 from assistant.store import Store
@@ -138,8 +139,9 @@ class HybridSearcher:
         return dict(list(best.items())[:n])
 
     def lexical(self, query: str, n: int, docs: list[str] | None) -> dict[str, float]:
-        """Chunk id → BM25 score, best first, over the chunks of ``docs`` when given."""
-        return self._top(self.store.lexical_scores(tokenize(query)), n, docs)
+        """Chunk id → BM25 score, best first, over the chunks of ``docs`` when given. A Chinese question also
+        brings its dictionary translation (assistant/glossary.py), so BM25 sees English passages too."""
+        return self._top(self.store.lexical_scores(tokenize(query) + english_terms(query)), n, docs)
 
     def _top(self, scores: np.ndarray, n: int, docs: list[str] | None) -> dict[str, float]:
         """The n best-scoring chunks (of ``docs`` when given), id → score, best first."""
@@ -179,9 +181,10 @@ class HybridSearcher:
     def fuse(self, dense: dict[str, float], lexical: dict[str, float], query: str = "") -> dict[str, float]:
         """One score per chunk from the two rankings, by the configured fusion.
 
-        A passage in another script than the question (English text, Chinese question) shares no term with it, so
+        A passage in another script than the question (Chinese text, English question) shares no term with it, so
         BM25 cannot see it: the dense side alone judges it, at the weight of both sides. Without this, in a library
         of both languages every same-language passage with one matching word would outrank the one that answers.
+        English passages are in reach of a Chinese question's dictionary translation, and fused as usual.
         """
         s = self.settings
         if s.fusion == "rrf":
@@ -191,8 +194,8 @@ class HybridSearcher:
             fused = convex([(dense, s.dense_weight, None), (lexical, s.bm25_weight, BM25_FLOOR)])
             alone = {cid: (s.dense_weight + s.bm25_weight) * v for cid, v in scaled(dense, None).items()}
         if query:
-            wanted = script(query)
-            fused.update({cid: alone[cid] for cid in dense if self._script(cid) != wanted})
+            reached = {script(query)} | ({"latin"} if english_terms(query) else set())
+            fused.update({cid: alone[cid] for cid in dense if self._script(cid) not in reached})
         return fused
 
     def _script(self, chunk_id: str) -> str:
