@@ -40,7 +40,7 @@ FEATURES = (
     "dense",  # the passage's own cosine to the question (scaled as similarity), 0 when dense did not rank it
     "passage_similarity",  # the best similarity among the passage's sentences
     "answer_type",  # +1 the sentence holds the kind of value asked for (a number, a date), -1 not, 0 none asked
-    "names_missing_document",  # share of the question's names absent from the passage's whole document
+    "subject_missing_document",  # share of the question's names and numbers absent from the passage's whole document
 )
 # The rarest terms of a question are what it is specifically about (a scheme, a place, a disease): the two of
 # highest IDF, or one for a question of one or two terms. Two: questions here hold 4-8 content terms, and a
@@ -106,6 +106,15 @@ class QuestionTerms:
             return 0.0
         return sum(not text.holds(t, t in self.short) for t in self.names) / len(self.names)
 
+    def subject_missing(self, text: Mentions) -> float:
+        """Share of the question's names and numbers the text does not mention; its numbers only where the text's
+        are known (a document's, not a passage's tokens)."""
+        numbers = self.numbers - text.numbers if text.numbers is not None else set()
+        if not self.names and not self.numbers:
+            return 0.0
+        missing = sum(not text.holds(t, t in self.short) for t in self.names) + len(numbers)
+        return missing / (len(self.names) + len(self.numbers))
+
 
 # Staff shorten names the documents spell out ("NJ Transit" for New Jersey Transit, "FSRA" for the Financial
 # Services Regulatory Authority): a document holds a short name when its capitalised words spell it. Small words
@@ -133,14 +142,17 @@ def name_words(question: str) -> list[str]:
     return [w for w in words[1:] if w[0].isupper() and w.lower() not in _NOT_NAMES]
 
 
-def unmentioned_names(question: str, text: Mentions) -> list[str]:
-    """The question's names, as written and in order, that the text does not mention; numbers aside."""
+def unmentioned(question: str, text: Mentions) -> list[str]:
+    """The question's names and numbers, as written and in order, that the text does not mention (its numbers only
+    where the text's are known)."""
     out: list[str] = []
     for word in name_words(question):
         terms = [t for t in tokenize(word) if not t.isdigit()]
         short = word.isupper() and 2 <= len(word) <= ACRONYM_WORDS
         if terms and not any(text.holds(t, short) for t in terms) and word not in out:
             out.append(word)
+    if text.numbers is not None:
+        out += [n for n in dict.fromkeys(_NUMBER.findall(question)) if _plain_number(n) not in text.numbers]
     return out
 
 
@@ -158,12 +170,14 @@ class Mentions:
     terms: frozenset[str]
     ordered: tuple[str, ...]
     initials: frozenset[str]
+    numbers: frozenset[str] | None = None  # numbers_in(text); None: not known (a passage's tokens stand in)
 
     @classmethod
     def of(cls, text: str) -> Mentions:
         # Each distinct word once: stemming every word of a 900 KB regulation took 173 ms, its distinct words 53 ms.
         terms = frozenset(tokenize(" ".join(set(words(text)))))
-        return cls(terms, tuple(sorted(terms)), frozenset(acronyms(text)))
+        numbers = frozenset(numbers_in(text) | spelled_numbers(text))
+        return cls(terms, tuple(sorted(terms)), frozenset(acronyms(text)), numbers)
 
     @classmethod
     def terms_only(cls, terms: set[str]) -> Mentions:
@@ -189,6 +203,38 @@ def _plain_number(text: str) -> str:
 
 def numbers_in(text: str) -> set[str]:
     return {_plain_number(n) for n in _NUMBER.findall(text)}
+
+
+# A document spells the numbers a question writes in digits: "Thirteenth Five-Year Plan" for "13th", "thirty days"
+# for "30 days", "January 9" for the 1 of a Chinese question's "1月9日". Ordinals and cardinals to ninety-nine, and
+# months (May counts as 5 wherever "may" is written: that only makes the check for 5 lenient).
+_UNITS = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+]  # fmt: skip
+_ORDINALS = [
+    "zeroth", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+    "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth",
+    "nineteenth",
+]  # fmt: skip
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_MONTHS = [
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december",
+]  # fmt: skip
+_SPELLED = {
+    **{w: n for n, w in enumerate(_UNITS)}, **{w: n for n, w in enumerate(_ORDINALS)},
+    **{w: 20 + 10 * n for n, w in enumerate(_TENS)}, **{w[:-1] + "ieth": 20 + 10 * n for n, w in enumerate(_TENS)},
+    **{w: n + 1 for n, w in enumerate(_MONTHS)},
+}  # fmt: skip
+_COMPOUND = re.compile(rf"\b({'|'.join(_TENS)})[\s-]+({'|'.join(_UNITS[1:10] + _ORDINALS[1:10])})\b")
+
+
+def spelled_numbers(text: str) -> set[str]:
+    """The numbers the text writes in words, as digits."""
+    lower = text.lower()
+    found = {str(_SPELLED[w]) for w in set(re.findall(r"[a-z]+", lower)) if w in _SPELLED}
+    return found | {str(_SPELLED[tens] + _SPELLED[unit]) for tens, unit in _COMPOUND.findall(lower)}
 
 
 @dataclass

@@ -21,7 +21,7 @@ from assistant.answerability import (
     QuestionTerms,
     load_model,
     numbers_in,
-    unmentioned_names,
+    unmentioned,
 )
 from assistant.chunking import sentence_spans
 from assistant.embeddings import Embedder
@@ -91,14 +91,13 @@ BYLINE_SCORE = 2.0
 HEURISTIC_THRESHOLD = {"minilm": 0.5, "e5": 0.6}
 DEFAULT_THRESHOLD = 0.6  # an embedder not measured here
 _SIMILARITY, _PASSAGE_SIMILARITY = FEATURES.index("similarity"), FEATURES.index("passage_similarity")
-_NAMES_MISSING_DOCUMENT = FEATURES.index("names_missing_document")
+_SUBJECT_MISSING_DOCUMENT = FEATURES.index("subject_missing_document")
 # The subject rule (Composer.off_subject): refuse when the document of the best sentence never mentions one of the
-# names the question asks about ("Juneteenth", "Long Island Rail Road", "National Council on the Humanities"): a
+# names or numbers the question asks about ("Juneteenth", "Long Island Rail Road", "December 26", "$17.75"): a
 # near-miss names its own subject beside words the library holds. The document, not the passage: a passage often
-# leaves out names its document has already set (the regulator, the order's subject), and the answer is still
-# about them; on ObliQA the passage rule refused 0.047 of the answerable questions ("Could the ADGM elaborate ...").
-# Chosen by document-grouped cross-validation among eight name rules on the exec-orders dev set
-# (docs/evaluation.md, "Title lines and the subject rule").
+# leaves out names its document has already set (the regulator, the order's subject); on ObliQA the passage rule
+# refused 0.047 of the answerable questions ("Could the ADGM elaborate ..."). Chosen by document-grouped
+# cross-validation among eight name rules on the exec-orders dev set; numbers since 2026-11-29 (docs/evaluation.md).
 SUBJECT_RULE = True
 # An English-only embedder (MiniLM's vocabulary and training are English) places a question in another script
 # near whatever passage it happens to sit next to, and BM25 finds nothing in English text: the "answer" was a
@@ -228,13 +227,13 @@ class Composer:
             best = max(candidates, key=lambda c: c.probability or 0.0)
         else:
             best = max(candidates, key=lambda c: c.score)
-        if best.byline or best.features is None or best.features[_NAMES_MISSING_DOCUMENT] == 0.0:
+        if best.byline or best.features is None or best.features[_SUBJECT_MISSING_DOCUMENT] == 0.0:
             return None
         return best
 
     def _unmentioned(self, question: str, hit: Hit) -> list[str]:
         """The question's names, as written, that the hit's document does not mention: what the refusal tells."""
-        return unmentioned_names(question, self._mentions(hit) or Mentions.terms_only(set(tokenize(hit.text))))
+        return unmentioned(question, self._mentions(hit) or Mentions.terms_only(set(tokenize(hit.text))))
 
     @property
     def threshold(self) -> float:
@@ -280,7 +279,7 @@ class Composer:
             heading_tokens = set(tokenize(heading))
             passage_tokens = set(tokenize(hit.text)) | heading_tokens
             passage_numbers = numbers_in(f"{hit.text} {heading}")
-            names_missing_document = terms.names_missing(self._mentions(hit) or Mentions.terms_only(passage_tokens))
+            subject_missing_document = terms.subject_missing(self._mentions(hit) or Mentions.terms_only(passage_tokens))
             passage = [
                 terms.coverage(passage_tokens), terms.share(terms.rare, passage_tokens),
                 1.0 - terms.share(terms.numbers, passage_numbers), 1.0 - terms.share(terms.names, passage_tokens),
@@ -301,7 +300,7 @@ class Composer:
                 c = Candidate(rank, start, end, text, 0.0, coverage, byline)
                 dense = (hit.dense - floor) / (1.0 - floor) if hit.dense is not None else 0.0
                 c.features = np.array([0.0, coverage, passage[0], rare, *passage[1:], float(byline), dense, 0.0,
-                                       terms.answer_type(text), names_missing_document])
+                                       terms.answer_type(text), subject_missing_document])
                 (title_lines if is_title else out).append(c)
         out = out or title_lines
         # Embedding every sentence of five long passages costs most of a second on 2 cores; the sentences that hold

@@ -103,7 +103,7 @@ def decide(scores: np.ndarray, a: Asked, threshold: float, subject: bool) -> tup
         return True, False
     best = int(scores.argmax())
     row = a.x[best]
-    if subject and not row[FEATURES.index("byline")] and row[FEATURES.index("names_missing_document")] > 0.0:
+    if subject and not row[FEATURES.index("byline")] and row[FEATURES.index("subject_missing_document")] > 0.0:
         return True, False
     return False, bool(a.label[best])
 

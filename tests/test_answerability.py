@@ -16,7 +16,9 @@ from assistant.answerability import (
     acronyms,
     fit,
     load_model,
-    unmentioned_names,
+    numbers_in,
+    spelled_numbers,
+    unmentioned,
 )
 from assistant.compose import Composer
 from assistant.embeddings import get_embedder
@@ -74,7 +76,7 @@ def test_a_short_name_counts_as_present_where_the_document_spells_it_out() -> No
 def test_a_name_counts_in_its_longer_or_shorter_form() -> None:
     order = Mentions.of("Assets of Da Afghanistan Bank held in the United States by American banks. Maui Road.")
     question = "Where do banks move the Afghan money, and do Americans or Koreans or the Mau people hold it?"
-    assert unmentioned_names(question, order) == ["Koreans", "Mau"]
+    assert unmentioned(question, order) == ["Koreans", "Mau"]
 
 
 def test_logistic_fit_ranks_the_positive_side_higher() -> None:
@@ -116,6 +118,27 @@ def test_a_question_about_a_name_the_library_lacks_is_refused(seed_library: Libr
     assert "“Samsung”" in answer.to_text() and "“Samsung”" in answer.body_markdown()
     assert answer.to_dict()["unmentioned"] == ["Samsung"]
     assert not seed_library.ask("What new materials does the plan want developed?").refused
+
+
+def test_a_question_about_a_number_the_document_lacks_is_refused(seed_library: Library) -> None:
+    # The plan speaks of the Thirteenth Five-Year Plan, never the twelfth: the question about the 12th would
+    # otherwise get the 13th's sentence (it scored 1.47, far above the threshold). "13th" counts as "Thirteenth".
+    question = "Which strategic emerging industries developed rapidly during the {}th Five-Year Plan?"
+    answer = seed_library.ask(question.format(12))
+    assert answer.refused and answer.unmentioned == ["12"] and "does not mention “12”" in answer.text
+    assert not seed_library.ask(question.format(13)).refused
+
+
+def test_a_document_spells_numbers_and_months() -> None:
+    text = "During the Thirteenth Five-Year Plan, within thirty-five days, closed on Tuesday, December 24, 2024."
+    assert {"13", "35", "12", "24", "2024"} <= spelled_numbers(text) | numbers_in(text)
+    document = Mentions.of(text)
+    assert QuestionTerms.of("Are offices closed on December 26, 2024?", lambda t: 1.0).subject_missing(document) > 0
+    assert unmentioned("Must contractors pay $17.75 an hour from 2024?", document) == ["17.75"]
+    assert unmentioned("2024年12月24日联邦政府机关关闭吗？", document) == []  # the 12 of 12月 is December
+    # A passage's tokens stand in where the document is not known: numbers are then not checked.
+    passage = Mentions.terms_only({"clos"})
+    assert QuestionTerms.of("Is it closed on the 26th?", lambda t: 1.0).subject_missing(passage) == 0
 
 
 def test_the_refusal_threshold_setting_still_governs_the_hand_set_rule(seed_copy: Library) -> None:
