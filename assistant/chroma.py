@@ -21,6 +21,11 @@ from assistant.settings import Settings
 CHROMA_BATCH = 4000
 PAGE = 5000  # records read from Chroma per call (SQLite caps the variables of one query)
 PAGE_DOCS = 100  # documents named in one `$in` filter when re-reading the changed ones
+# How widely Chroma's HNSW search looks (its default is 100). At 100 a query missed 1-2 of the exact 50 nearest
+# chunks of the exec-orders index (2,404 chunks), and which ones changed from process to process: two runs of one
+# eval over one index differed in a question's top 5 (docs/evaluation.md, "Two runs, one index"). At 500 the
+# search is exact there and on ObliQA's sentences, for a few milliseconds a question (docs/benchmarks.md).
+SEARCH_EF = 500
 
 
 def chroma_client(settings: Settings, generation: int = 0) -> chromadb.ClientAPI:
@@ -39,6 +44,16 @@ def chroma_client(settings: Settings, generation: int = 0) -> chromadb.ClientAPI
         return chromadb.HttpClient(host=url.hostname, port=url.port or 8000, settings=chroma_settings)
     path = os.path.join(settings.index_dir / "chroma", *["."] * generation)
     return chromadb.PersistentClient(path=path, settings=chroma_settings)
+
+
+def vector_collection(client: chromadb.ClientAPI, name: str, embedder: str) -> Any:
+    """The cosine collection ``name`` of vectors made by ``embedder``, created when missing, searched at SEARCH_EF.
+
+    ef_search is set apart from creation: given with the metadata, Chroma drops the metadata's cosine space."""
+    collection = client.get_or_create_collection(name, metadata={"hnsw:space": "cosine", "embedder": embedder})
+    if (collection.configuration.get("hnsw") or {}).get("ef_search") != SEARCH_EF:
+        collection.modify(configuration={"hnsw": {"ef_search": SEARCH_EF}})
+    return collection
 
 
 def all_ids(collection: Any, with_owner: bool = False) -> Any:

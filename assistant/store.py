@@ -21,7 +21,7 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 
 from assistant.catalog import Catalog, adopt_json_layout
-from assistant.chroma import CHROMA_BATCH, chroma_client, query, read_records
+from assistant.chroma import CHROMA_BATCH, chroma_client, query, read_records, vector_collection
 from assistant.errors import IndexMismatch, UnknownDocument
 from assistant.integrity import Integrity
 from assistant.lexical import LexicalIndex, LexicalView, Rebuilder
@@ -67,9 +67,7 @@ class Store(Integrity):
         self.dir.mkdir(parents=True, exist_ok=True)
         self.generation = generation
         self.client = chroma_client(settings, generation)
-        self.collection = self.client.get_or_create_collection(
-            settings.collection, metadata={"hnsw:space": "cosine", "embedder": embedder.name}
-        )
+        self.collection = vector_collection(self.client, settings.collection, embedder.name)
         self.catalog = Catalog(self.client, settings.collection)
         self.copy = RecordCopy(self.dir)
         adopt_json_layout(self.dir, self.catalog, LAYOUT)
@@ -162,9 +160,7 @@ class Store(Integrity):
                 self.client.delete_collection(name)
                 self.state["token"] = self.catalog.set_state(sentence_vectors=False)
             return None
-        return self.client.get_or_create_collection(
-            name, metadata={"hnsw:space": "cosine", "embedder": self.embedder.name}
-        )
+        return vector_collection(self.client, name, self.embedder.name)
 
     def _check_layout(self, state: dict[str, Any]) -> dict[str, Any]:
         """The settings that shape what is stored must be those the index was built with (recorded on first use)."""
