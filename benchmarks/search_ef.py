@@ -8,7 +8,8 @@ of the chunk and the sentence collections as retrieval asks them (settings.candi
 chunk), at each ef in turn, R rounds interleaved, all in this one process. Each ef opens the index afresh (a new
 client generation), since Chroma reads ef_search when it loads a collection's vectors. Prints, per ef: the median
 milliseconds per question of both queries, its ratio to ef 100's, and the share of the exact nearest (numpy over
-the stored vectors) that the search returned.
+the stored vectors) that the search returned, and per collection how many it missed and how many of those tie
+with another vector (a sentence stored more than once).
 """
 
 from __future__ import annotations
@@ -64,12 +65,18 @@ def main() -> None:
     query_vectors = np.array([embedder.encode_query(q) for q in questions])
     client = chroma_client(settings)
     exact: dict[str, list[set[str]]] = {}
+    tied: dict[str, set[str]] = {}  # exact neighbours whose score another vector shares (repeated sentences)
     for part, name in names.items():
         ids, matrix = vectors(client.get_collection(name))
-        exact[part] = [{ids[i] for i in np.argsort(-(matrix @ v))[: sizes[part]]} for v in query_vectors]
+        exact[part], tied[part] = [], set()
+        for v in query_vectors:
+            scores = matrix @ v
+            best = np.argsort(-scores)[: sizes[part]]
+            exact[part].append({ids[i] for i in best})
+            tied[part] |= {ids[i] for i in best if np.count_nonzero(np.abs(scores - scores[i]) < 1e-6) > 1}
     generation = 1
     timings: dict[int, list[float]] = {100: [], SEARCH_EF: []}
-    found: dict[int, float] = {}
+    missed: dict[int, dict[str, list[int]]] = {}  # ef -> part -> [missed, of which tied]
     for _ in range(args.rounds):
         for ef in timings:
             writer = chroma_client(settings, generation)
@@ -80,19 +87,21 @@ def main() -> None:
             collections = {part: reader.get_collection(name) for part, name in names.items()}
             for part, collection in collections.items():  # load before timing
                 collection.query(query_embeddings=[query_vectors[0]], n_results=sizes[part])
-            hits = total = 0
+            missed[ef] = {part: [0, 0] for part in names}
             start = time.perf_counter()
             for n, v in enumerate(query_vectors):
                 for part, collection in collections.items():
                     got = set(collection.query(query_embeddings=[v], n_results=sizes[part], include=[])["ids"][0])
-                    hits += len(got & exact[part][n])
-                    total += sizes[part]
+                    lost = exact[part][n] - got
+                    missed[ef][part][0] += len(lost)
+                    missed[ef][part][1] += len(lost & tied[part])
             timings[ef].append((time.perf_counter() - start) * 1000 / len(query_vectors))
-            found[ef] = hits / total
     base = statistics.median(timings[100])
+    total = len(query_vectors) * sum(sizes.values())
     result = {f"ef_{ef}": {"ms_per_question": round(statistics.median(t), 2),
                            "ratio_to_ef_100": round(statistics.median(t) / base, 2),
-                           "share_of_exact_nearest": round(found[ef], 4)} for ef, t in timings.items()}
+                           "share_of_exact_nearest": round(1 - sum(m for m, _ in missed[ef].values()) / total, 4),
+                           "missed_and_tied": missed[ef]} for ef, t in timings.items()}
     counts = {part: client.get_collection(name).count() for part, name in names.items()}
     print(json.dumps({"index": str(index), "vectors": counts, "questions": len(questions), **result}, indent=1))
     restore = chroma_client(settings, generation)
