@@ -23,8 +23,9 @@ PAGE = 5000  # records read from Chroma per call (SQLite caps the variables of o
 PAGE_DOCS = 100  # documents named in one `$in` filter when re-reading the changed ones
 # How widely Chroma's HNSW search looks (its default is 100). At 100 a query missed 1-2 of the exact 50 nearest
 # chunks of the exec-orders index (2,404 chunks), and which ones changed from process to process: two runs of one
-# eval over one index differed in a question's top 5 (docs/evaluation.md, "Two runs, one index"). At 500 the
-# search is exact there and on ObliQA's sentences, for a few milliseconds a question (docs/benchmarks.md).
+# eval over one index differed in a question's top 5 (docs/evaluation.md, "Two runs, one index"). At 500, over 100
+# ObliQA questions, every chunk neighbour was exact and the sentence search found 0.998 of the exact ones (0.98 at
+# 100), for 1.6 ms more a question (benchmarks/search_ef.py, docs/benchmarks.md).
 SEARCH_EF = 500
 
 
